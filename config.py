@@ -1,0 +1,115 @@
+"""Settings, read from environment variables (and an optional `.env` file).
+
+Every variable is listed with its default and meaning in README.md ("Configuration").
+"""
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+load_dotenv(BASE_DIR / ".env")
+
+
+def env(name, default=None):
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return int(value)
+
+
+def env_list(name, default=""):
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+class Config:
+    # Core
+    SECRET_KEY = env("SECRET_KEY")
+    # The embedded quick start may generate a key under instance/; production may not.
+    ALLOW_GENERATED_SECRET = env_bool("ALLOW_GENERATED_SECRET", False)
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reedsailing.db'}")
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = env("REDIS_URL")
+    HOST = env("HOST", "127.0.0.1")
+    PORT = env_int("PORT", 5000)
+    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
+    CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
+    TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
+    SHOW_ALL = env_bool("SHOW_ALL", True)
+    LOG_LEVEL = env("LOG_LEVEL", "INFO")
+    JSON_AS_ASCII = False
+
+    # WeChat
+    WECHAT_APPID = env("WECHAT_APPID", "")
+    WECHAT_SECRET = env("WECHAT_SECRET", "")
+    WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+    WECHAT_TIMEOUT_SECONDS = float(env("WECHAT_TIMEOUT_SECONDS", "5"))
+    WECHAT_TOKEN_REFRESH_SECONDS = env_int("WECHAT_TOKEN_REFRESH_SECONDS", 3600)
+
+    # Mail
+    MAIL_SERVER = env("MAIL_SERVER", "")
+    MAIL_PORT = env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = env("MAIL_USERNAME")
+    MAIL_PASSWORD = env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "一苇以航 <noreply@reedsailing.local>")
+    MAIL_TIMEOUT_SECONDS = float(env("MAIL_TIMEOUT_SECONDS", "10"))
+    ALLOWED_EMAIL_DOMAINS = env_list("ALLOWED_EMAIL_DOMAINS", "buaa.edu.cn")
+    VERIFY_CODE_TTL_SECONDS = env_int("VERIFY_CODE_TTL_SECONDS", 300)
+    VERIFY_RESEND_SECONDS = env_int("VERIFY_RESEND_SECONDS", 60)
+    VERIFY_MAX_ATTEMPTS = env_int("VERIFY_MAX_ATTEMPTS", 5)
+
+    # Uploads
+    UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_MB = float(env("MAX_UPLOAD_MB", "5"))
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    # 博雅 course site (crawler) and the scheduler
+    BYKC_BASE_URL = env("BYKC_BASE_URL", "https://bykc.buaa.edu.cn/sscv").rstrip("/")
+    BYKC_SSO_URL = env("BYKC_SSO_URL", "https://sso.buaa.edu.cn/login")
+    BYKC_USERNAME = env("BYKC_USERNAME", "")
+    BYKC_PASSWORD = env("BYKC_PASSWORD", "")
+    BYKC_RSA_PUBLIC_KEY = env(
+        "BYKC_RSA_PUBLIC_KEY",
+        "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDlHMQ3B5GsWnCe7Nlo1YiG/YmHdlOiKOST5aRm4iaqYSvhvWmw"
+        "cigoyWTM+8bv2+sf6nQBRDWTY4KmNV7DBk1eDnTIQo6ENA31k5/tYCLEXgjPbEjCK9spiyB62fCT6cqOhbamJB0l"
+        "cDJRO6Vo1m3dy+fD0jbxfDVBBNtyltIsDQIDAQAB",
+    )
+    BYKC_TIMEOUT_SECONDS = float(env("BYKC_TIMEOUT_SECONDS", "10"))
+    BOYA_CRAWL_MINUTES = env_int("BOYA_CRAWL_MINUTES", 10)
+    REMINDER_MINUTES = env_int("REMINDER_MINUTES", 60)
+
+    # Realtime
+    LEGACY_WS_ENABLED = env_bool("LEGACY_WS_ENABLED", False)
+
+    # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite://")
+    SOCKETIO_ASYNC_MODE = "threading"
+    WECHAT_APPID = ""
+    WECHAT_SECRET = ""
+    MAIL_SERVER = ""
+    PUBLIC_BASE_URL = "http://testserver"
+    RATELIMIT_ENABLED = False

@@ -1,0 +1,168 @@
+"""ReedSailing (一苇以航): the backend of the BUAA campus activity mini-program."""
+
+import logging
+import secrets
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, Config
+
+from .extensions import db, mail, migrate, socketio
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_class=Config):
+    """Create and configure the ReedSailing application."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config_class)
+    configure_logging(app)
+    configure_secret_key(app)
+    configure_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_apidocs(app)
+    warn_about_development_modes(app)
+    return app
+
+
+def configure_logging(app):
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def uses_embedded_database(app):
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def configure_secret_key(app):
+    """Production needs SECRET_KEY; the embedded quick start keeps a generated one."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if not uses_embedded_database(app):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment or in .env before starting "
+            "ReedSailing against a production database (see README, Configuration)."
+        )
+    key_file = INSTANCE_DIR / "secret_key"
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def configure_database(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        if uri.startswith("sqlite:///") and uri != "sqlite://":
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        options.setdefault("connect_args", {})["timeout"] = 30
+    else:
+        options.setdefault("pool_recycle", 1800)
+        # Each statement sees what others committed; the capacity and lock updates are
+        # conditional UPDATEs, which stay correct under READ COMMITTED.
+        options.setdefault("isolation_level", "READ COMMITTED")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys (cascades), wait on locks, WAL for concurrent readers."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def register_extensions(app):
+    from flask_cors import CORS
+
+    from . import web
+
+    web.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    app.config.setdefault("MAIL_SUPPRESS_SEND", False)
+    mail.init_app(app)
+    origins = app.config["CORS_ORIGINS"]
+    CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type", "Token"])
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        cors_allowed_origins="*" if origins == ["*"] else origins,
+    )
+
+
+def register_blueprints(app):
+    from .activities.routes import bp as activities_bp
+    from .admin.routes import bp as admin_bp
+    from .blocks.routes import bp as blocks_bp
+    from .images.routes import bp as images_bp
+    from .messages import events  # noqa: F401  (registers the Socket.IO handlers)
+    from .messages.routes import bp as messages_bp
+    from .meta.routes import bp as meta_bp
+    from .organizations.routes import bp as organizations_bp
+    from .users.routes import bp as users_bp
+
+    for blueprint in (
+        meta_bp,
+        users_bp,
+        admin_bp,
+        blocks_bp,
+        organizations_bp,
+        activities_bp,
+        images_bp,
+        messages_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_error_handlers(app):
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app):
+    from .commands import register
+
+    register(app)
+
+
+def register_apidocs(app):
+    from flasgger import Swagger
+
+    from .apidoc import build_spec
+
+    Swagger(
+        app,
+        template=build_spec(app),
+        config={
+            "openapi": "3.0.3",
+            "headers": [],
+            "specs": [{"endpoint": "apispec_1", "route": "/apispec_1.json", "rule_filter": lambda rule: False}],
+            "static_url_path": "/flasgger_static",
+            "swagger_ui": True,
+            "specs_route": "/apidocs/",
+        },
+    )
+
+
+def warn_about_development_modes(app):
+    if not app.config.get("WECHAT_APPID") and not app.testing:
+        log.warning(
+            "WECHAT_APPID is not set: DEVELOPMENT LOGIN MODE, the login code itself is the "
+            "openid. Never run a public server like this."
+        )

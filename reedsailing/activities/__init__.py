@@ -1,0 +1,1 @@
+"""Activities: publishing, reading, joining, comments, calendar, recommendations."""

@@ -1,0 +1,1 @@
+"""Super admins of the web console: login, creating admins, token checks."""

@@ -1,0 +1,165 @@
+"""The OpenAPI 3 document, generated from the same marshmallow schemas that validate
+requests. Views declare their contract with `@doc(...)`; `build_spec(app)` walks the
+URL map once at start-up and flasgger serves the result at /apispec_1.json with
+Swagger UI at /apidocs/.
+"""
+
+import inspect
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+ERROR_TEXT = {
+    400: "Invalid input (DRF-style field errors plus `detail`)",
+    401: "Missing or invalid token",
+    403: "Not allowed for this caller",
+    404: "Unknown id",
+    409: "Conflict (a concurrent change won)",
+    413: "Upload too large",
+    429: "Rate limited",
+}
+AUTH_SECURITY = {
+    "user": [{"bearerAuth": []}],
+    "admin": [{"adminToken": []}],
+    "any": [{"bearerAuth": []}, {"adminToken": []}],
+    "public": [],
+}
+
+
+def doc(*, body=None, query=None, response=None, status=200, many=False, errors=(), multipart=False):
+    """Declare a view's contract for the API document.
+
+    body/query: marshmallow schema classes (or instances) of the JSON body / query string.
+    response: a schema, or a raw JSON-schema dict; `many` makes it an array.
+    status: the success status; errors: extra error statuses beyond the inferred ones.
+    """
+
+    def decorator(view):
+        view._apidoc = {
+            "body": body,
+            "query": query,
+            "response": response,
+            "status": status,
+            "many": many,
+            "errors": tuple(errors),
+            "multipart": multipart,
+        }
+        return view
+
+    return decorator
+
+
+PATH_ARG = re.compile(r"<(?:([a-z_]+):)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def build_spec(app):
+    spec = APISpec(
+        title="ReedSailing (一苇以航) API",
+        version="2.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "REST API of the ReedSailing campus activity platform. Students send "
+            "`Authorization: Bearer <token>` (from `POST /api/userLogin/`); super admins send "
+            "`Token: <token>` (from `POST /api/adminLogIn/`). Errors are JSON with a `detail`."
+        },
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("adminToken", {"type": "apiKey", "in": "header", "name": "Token"})
+    spec.components.schema("Error", ERROR_SCHEMA)
+    marshmallow_plugin = spec.plugins[0]
+
+    def as_json_schema(schema, many=False):
+        if schema is None:
+            return None
+        if isinstance(schema, dict):
+            item = schema
+        else:
+            instance = schema() if isinstance(schema, type) else schema
+            item = marshmallow_plugin.converter.resolve_nested_schema(type(instance) if instance.many else instance)
+            if instance.many:
+                item = {"type": "array", "items": item}
+        return {"type": "array", "items": item} if many else item
+
+    paths = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        info = getattr(view, "_apidoc", {}) or {}
+        auth = getattr(view, "_auth", "public")
+        path = PATH_ARG.sub(lambda m: "{%s}" % m.group(2), rule.rule)
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if (converter := rule._converters.get(name)) and type(converter).__name__ == "BoundedIntConverter" else "string"},
+            }
+            for name in rule.arguments
+        ]
+        docstring = inspect.getdoc(view) or rule.endpoint
+        summary, _, description = docstring.partition("\n")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            operation = {
+                "summary": summary.strip(),
+                "operationId": f"{rule.endpoint}.{method.lower()}",
+                "tags": [rule.endpoint.split(".")[0]],
+                "security": AUTH_SECURITY.get(auth, []),
+                "responses": {},
+            }
+            if description.strip():
+                operation["description"] = description.strip()
+            params = list(parameters)
+            if info.get("query") is not None:
+                params.append({"in": "query", "schema": info["query"]})
+            if params:
+                operation["parameters"] = params
+            if info.get("multipart"):
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["image"],
+                                "properties": {"image": {"type": "string", "format": "binary"}},
+                            }
+                        }
+                    },
+                }
+            elif info.get("body") is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": info["body"]}},
+                }
+            status = info.get("status", 200)
+            response = {"description": "Success"}
+            if status != 204:
+                schema = as_json_schema(info.get("response"), info.get("many", False))
+                response["content"] = {"application/json": {"schema": schema or {"type": "object"}}}
+            operation["responses"][str(status)] = response
+            error_codes = set(info.get("errors", ()))
+            if info.get("body") is not None or info.get("query") is not None or info.get("multipart"):
+                error_codes.add(400)
+            if auth != "public":
+                error_codes.update({401, 403})
+            if rule.arguments:
+                error_codes.add(404)
+            for code in sorted(error_codes):
+                operation["responses"][str(code)] = {
+                    "description": ERROR_TEXT.get(code, "Error"),
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            paths.setdefault(path, {})[method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,157 @@
+"""Who is calling: students (`Authorization: Bearer <token>`) and super admins (`Token: <token>`).
+
+Tokens are signed (itsdangerous) and carry only an id, so checking one costs no
+database query beyond loading the principal. A student token lives `TOKEN_TTL_DAYS`
+(a 401 hangs the mini-program, api-contract.md §2.3); earlier tokens stay valid after a
+new login (several devices). An admin token also carries a fingerprint of the password
+hash, so changing the password logs every console out.
+"""
+
+import hashlib
+from functools import wraps
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from .errors import ApiError, Forbidden
+from .extensions import db
+
+USER_SALT = "reedsailing.user-token"
+ADMIN_SALT = "reedsailing.admin-token"
+ADMIN_TOKEN_TTL_SECONDS = 24 * 3600
+
+
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(admin):
+    return hashlib.sha256(admin.password_hash.encode()).hexdigest()[:12]
+
+
+def issue_user_token(user):
+    return _serializer(USER_SALT).dumps({"u": user.id})
+
+
+def issue_admin_token(admin):
+    return _serializer(ADMIN_SALT).dumps({"a": admin.id, "f": _fingerprint(admin)})
+
+
+def user_from_token(token):
+    """The User a student token names, or None (forged, expired, deleted user)."""
+    from .models import User
+
+    if not token:
+        return None
+    max_age = current_app.config["TOKEN_TTL_DAYS"] * 86400
+    try:
+        data = _serializer(USER_SALT).loads(token, max_age=max_age)
+    except (BadSignature, SignatureExpired):
+        return None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    return None if user is None or user.is_system else user
+
+
+def admin_from_token(token):
+    from .models import Admin
+
+    if not token:
+        return None
+    try:
+        data = _serializer(ADMIN_SALT).loads(token, max_age=ADMIN_TOKEN_TTL_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    admin_id = data.get("a") if isinstance(data, dict) else None
+    if not isinstance(admin_id, int):
+        return None
+    admin = db.session.get(Admin, admin_id)
+    if admin is None or data.get("f") != _fingerprint(admin):
+        return None
+    return admin
+
+
+def _bearer_token():
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    parts = header.split()
+    # Like the first version: the token is the last word, whatever the scheme says.
+    return parts[-1] if parts else ""
+
+
+def authenticate():
+    """Resolve g.user / g.admin once per request. A present but invalid credential is 401."""
+    if "principal_loaded" in g:
+        return
+    g.principal_loaded = True
+    g.user = None
+    g.admin = None
+    bearer = _bearer_token()
+    if bearer is not None:
+        g.user = user_from_token(bearer)
+        if g.user is None:
+            raise ApiError(401, "非法token")
+        return
+    admin_token = request.headers.get("Token")
+    if admin_token is not None:
+        g.admin = admin_from_token(admin_token.strip())
+        if g.admin is None:
+            raise ApiError(401, "非法token")
+
+
+def current_user():
+    """The calling student, or None (anonymous or an admin)."""
+    authenticate()
+    return g.user
+
+
+def current_admin():
+    authenticate()
+    return g.admin
+
+
+def _require(kind):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            authenticate()
+            if g.user is None and g.admin is None:
+                raise ApiError(401, "缺少token。")
+            if kind == "user" and g.user is None:
+                raise Forbidden("该操作仅限微信用户。")
+            if kind == "admin" and g.admin is None:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        wrapper._auth = kind
+        return wrapper
+
+    return decorator
+
+
+login_required = _require("any")  # a student or an admin
+user_required = _require("user")  # a student only
+admin_required = _require("admin")  # a super admin only
+
+
+def public(view):
+    """Mark a view as open to anyone (for the API document)."""
+    view._auth = "public"
+    return view
+
+
+def require_self_or_admin(user_id):
+    """403 unless the caller is the user `user_id` or an admin."""
+    if current_admin() is not None:
+        return
+    require_self(user_id)
+
+
+def require_self(user_id):
+    """403 unless the caller is the student `user_id` (compared as integers)."""
+    user = current_user()
+    if user is None or user.id != user_id:
+        raise Forbidden("只能操作自己的数据。")

@@ -1,0 +1,1 @@
+"""Blocks (版块), categories and addresses."""

@@ -1,0 +1,42 @@
+"""The admin CLI: `python manage.py <command>` (same as `flask --app wsgi <command>`)."""
+
+import click
+from flask.cli import AppGroup
+
+from .errors import ApiError
+
+
+def register(app):
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_admin_command)
+
+
+@click.command("seed")
+def seed_command():
+    """Create the fixed blocks, starter categories and the 博雅 system account."""
+    from .seed import seed
+
+    added = seed()
+    click.echo(
+        f"seed: {added['blocks']} blocks, {added['categories']} categories, "
+        f"{added['system_user']} system account added"
+    )
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--password", help="Prompted (hidden, twice) when omitted.")
+@click.option("--email", default=None)
+def create_admin_command(username, password, email):
+    """Create a super admin of the web console."""
+    from .admin.services import create_admin
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    try:
+        admin = create_admin(username, password, email)
+    except ApiError as error:
+        raise click.ClickException(error.detail) from error
+    click.echo(f"admin {admin.username!r} created (id {admin.id})")

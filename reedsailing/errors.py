@@ -1,0 +1,126 @@
+"""One error shape for the whole API: JSON with a readable Chinese `detail`.
+
+Validation errors are DRF-style (`{"field": ["message"]}`) and also carry `detail`,
+because the mini-program shows `data.detail` first (api-contract.md §2.3).
+"""
+
+import logging
+
+from flask import g, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DETAILS = {
+    400: "请求无效。",
+    401: "缺少token。",
+    403: "您没有执行该操作的权限。",
+    404: "未找到。",
+    409: "数据冲突，请重试。",
+    413: "上传的内容过大。",
+    415: "不支持的媒体类型。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误。",
+    503: "服务暂时不可用。",
+}
+
+
+class ApiError(Exception):
+    """Raised by services and views; becomes `{"detail": ..., **extra}` with `status`."""
+
+    def __init__(self, status, detail=None, **extra):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail or DEFAULT_DETAILS.get(status, "请求无效。")
+        self.extra = extra
+
+    def body(self):
+        return {"detail": self.detail, **self.extra}
+
+
+class FieldError(ApiError):
+    """A 400 about named fields: `{"field": ["message"], "detail": "message"}`."""
+
+    def __init__(self, messages, status=400):
+        super().__init__(status, first_message(messages), **messages)
+
+
+def NotFound(detail="未找到。"):  # noqa: N802 - reads like an exception class at call sites
+    return ApiError(404, detail)
+
+
+def Forbidden(detail="您没有执行该操作的权限。"):  # noqa: N802
+    return ApiError(403, detail)
+
+
+def BadRequest(detail="请求无效。", **extra):  # noqa: N802
+    return ApiError(400, detail, **extra)
+
+
+def first_message(messages):
+    """The first human-readable message of a (possibly nested) marshmallow error dict."""
+    if isinstance(messages, str):
+        return messages
+    if isinstance(messages, list):
+        return first_message(messages[0]) if messages else "请求无效。"
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            text = first_message(value)
+            if key in ("_schema", "non_field_errors", "detail"):
+                return text
+            return f"{key}: {text}"
+    return "请求无效。"
+
+
+def _json(status, body):
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app):
+    @app.errorhandler(ApiError)
+    def handle_api_error(error):
+        return _json(error.status, error.body())
+
+    @app.errorhandler(ValidationError)
+    def handle_validation_error(error):
+        messages = error.messages if isinstance(error.messages, dict) else {"non_field_errors": error.messages}
+        messages = {("non_field_errors" if k == "_schema" else k): v for k, v in messages.items()}
+        return _json(400, {"detail": first_message(messages), **messages})
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error):
+        # A unique constraint lost a race that the service's own check did not see.
+        db.session.rollback()
+        log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return _json(409, {"detail": DEFAULT_DETAILS[409]})
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error):
+        status = error.code or 500
+        detail = DEFAULT_DETAILS.get(status)
+        if status == 405:
+            detail = f"方法 “{request.method}” 不被允许。"
+        if detail is None:
+            detail = error.description or "请求无效。"
+        response = _json(status, {"detail": detail})
+        if status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error):
+        db.session.rollback()
+        log.exception("database error [%s]", getattr(g, "request_id", "-"))
+        return _json(503, {"detail": DEFAULT_DETAILS[503], "request_id": getattr(g, "request_id", None)})
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error):
+        db.session.rollback()
+        log.exception("unhandled error [%s] on %s %s", getattr(g, "request_id", "-"), request.method, request.path)
+        return _json(500, {"detail": DEFAULT_DETAILS[500], "request_id": getattr(g, "request_id", None)})

@@ -1,0 +1,118 @@
+"""Marshmallow building blocks shared by every feature: a base schema that ignores
+unknown keys, lenient fields for what the mini-program sends (ids and numbers as
+strings, times without seconds) and the DRF-style Chinese messages the app shows."""
+
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import EXCLUDE, fields, validate
+from marshmallow import Schema as _Schema
+
+from .timeutil import format_time, parse_time
+
+MAX_ID = 2**31 - 1
+
+# The messages the first version (DRF, zh-hans) answered; the app shows them as they are.
+fields.Field.default_error_messages.update(
+    {
+        "required": "该字段是必填项。",
+        "null": "该字段不能为 null。",
+        "validator_failed": "该值无效。",
+    }
+)
+fields.Integer.default_error_messages.update({"invalid": "请填写合法的整数值。"})
+fields.Number.default_error_messages.update(
+    {"invalid": "请填写合法的数字。", "too_large": "数值过大。"}
+)
+fields.Float.default_error_messages.update({"special": "请填写合法的数字。"})
+fields.String.default_error_messages.update({"invalid": "请填写合法的字符串。"})
+fields.Boolean.default_error_messages.update({"invalid": "必须是合法的布尔值。"})
+fields.List.default_error_messages.update({"invalid": "请填写一个列表。"})
+
+
+class Schema(_Schema):
+    """Base schema: unknown keys are ignored (the app sends extra ones, e.g. `id: -1`)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def Id(**kwargs):  # noqa: N802 - a field factory reads like a field class
+    """A database id; the app sends ids as numbers or as strings of digits."""
+    return fields.Integer(
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_ID, error="请填写合法的 id。"),
+        **kwargs,
+    )
+
+
+def Text(max_length, *, min_length=0, blank_message="该字段不能为空。", **kwargs):  # noqa: N802
+    """A string with the DRF messages for blank and too long values."""
+    validators = [validate.Length(max=max_length, error=f"请确保这个字段不超过 {max_length} 个字符。")]
+    if min_length:
+        validators.append(validate.Length(min=min_length, error=blank_message))
+    return fields.String(validate=validators, **kwargs)
+
+
+class LenientInteger(fields.Integer):
+    """An int that may come as a string of digits ("30"), within a sane range."""
+
+    def __init__(self, *, minimum=None, maximum=MAX_ID, **kwargs):
+        validators = list(kwargs.pop("validate", []) or [])
+        if minimum is not None:
+            validators.append(validate.Range(min=minimum, error=f"请确保该值大于或者等于 {minimum}。"))
+        validators.append(validate.Range(max=maximum, error=f"请确保该值小于或者等于 {maximum}。"))
+        super().__init__(strict=False, validate=validators, **kwargs)
+
+
+class DateTime(fields.Field):
+    """Naive Beijing time: in as `YYYY-MM-DD[T ]HH:MM[:SS]`, out as `YYYY-MM-DDTHH:MM:SS`."""
+
+    default_error_messages = {"invalid": "日期时间格式错误，应为 YYYY-MM-DDTHH:MM[:SS]。"}
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return format_time(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise self.make_error("invalid")
+        try:
+            parsed = parse_time(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        if not 1900 <= parsed.year <= 9999:
+            raise self.make_error("invalid")
+        return parsed
+
+
+class DecimalString(fields.Field):
+    """A decimal in as a number or numeric string, out as a string (as DRF did)."""
+
+    default_error_messages = {"invalid": "请填写合法的数字。", "range": "数值超出范围。"}
+
+    def __init__(self, *, places=6, minimum=None, maximum=None, **kwargs):
+        super().__init__(**kwargs)
+        self.quantum = Decimal(1).scaleb(-places)
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return str(Decimal(value).quantize(self.quantum))
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and len(value) > 40:
+            raise self.make_error("invalid")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation as error:
+            raise self.make_error("invalid") from error
+        if not number.is_finite():
+            raise self.make_error("invalid")
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise self.make_error("range")
+        return number.quantize(self.quantum)

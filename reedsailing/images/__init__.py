@@ -1,0 +1,1 @@
+"""Uploaded images (organisation and activity avatars) and QR codes."""

@@ -1,0 +1,1 @@
+"""Notices: stored first, pushed second (docs/realtime.md)."""

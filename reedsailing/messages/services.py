@@ -1,0 +1,103 @@
+"""The one way any part of the system tells users something.
+
+`notify()` adds a Notice and one Delivery row per recipient to the caller's
+transaction; the push happens after that transaction commits (an `after_commit`
+hook), so a rolled-back change pushes nothing and a committed notice is always pushed
+(or, if the user is offline, delivered as unread on their next connect).
+"""
+
+import logging
+
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..extensions import db, socketio
+from ..models import Delivery, Notice
+from ..schemas import notice_schema, notices_schema
+from .templates import render
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "reedsailing.pending_pushes"
+_FROM_OBJECT = object()
+
+
+def notify(notice_type, recipient_ids, *, act=None, org=None, act_id=_FROM_OBJECT, org_id=_FROM_OBJECT, **names):
+    """Store notice `notice_type` for `recipient_ids` in the current transaction.
+
+    `act` / `org` are the linked objects: their names fill the text and their ids are
+    the notice's links, unless `act_id=None` / `org_id=None` say otherwise (type 2
+    links no activity, as the activity is about to go).
+    Returns the Notice, or None when there is nobody to tell. Constant number of
+    queries whatever the number of recipients; the caller commits.
+    """
+    recipients = sorted({int(uid) for uid in recipient_ids if uid is not None})
+    if not recipients:
+        return None
+    if act is not None:
+        names.setdefault("act", act.name)
+    if org is not None:
+        names.setdefault("org", org.name)
+    if act_id is _FROM_OBJECT:
+        act_id = act.id if act is not None else None
+    if org_id is _FROM_OBJECT:
+        org_id = org.id if org is not None else None
+    notice = Notice(type=notice_type, content=render(notice_type, **names), act_id=act_id, org_id=org_id)
+    db.session.add(notice)
+    db.session.flush()
+    db.session.execute(
+        insert(Delivery),
+        [{"notice_id": notice.id, "user_id": uid, "read": False} for uid in recipients],
+    )
+    payload = notice_schema.dump(notice)
+    db.session.info.setdefault(PENDING_KEY, []).append((payload, recipients))
+    return notice
+
+
+def unread_notices(user_id):
+    """The user's unread notices, newest first, as the client shape (one query)."""
+    rows = db.session.execute(
+        select(Notice)
+        .join(Delivery, Delivery.notice_id == Notice.id)
+        .where(Delivery.user_id == user_id, Delivery.read.is_(False))
+        .order_by(Notice.id.desc())
+    ).scalars()
+    return notices_schema.dump(rows)
+
+
+def mark_read(user_id, notice_ids):
+    """Mark the user's own deliveries of `notice_ids` read; returns how many changed.
+
+    Ids of other users' notices match no row and are ignored. Idempotent.
+    """
+    ids = sorted({int(i) for i in notice_ids})
+    if not ids:
+        return 0
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.user_id == user_id, Delivery.notice_id.in_(ids), Delivery.read.is_(False))
+        .values(read=True)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def push(payload, recipients):
+    """Emit one committed notice to each recipient's room (through Redis when configured)."""
+    for uid in recipients:
+        try:
+            socketio.emit("notification", payload, to=f"user:{uid}")
+        except Exception:  # a broken queue must not turn a committed change into a 500
+            log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
+
+
+@event.listens_for(Session, "after_commit")
+def _push_after_commit(session):
+    pending = session.info.pop(PENDING_KEY, None)
+    for payload, recipients in pending or ():
+        push(payload, recipients)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session, previous_transaction):
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)

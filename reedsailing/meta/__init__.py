@@ -1,0 +1,1 @@
+"""Small app-wide routes: the review flag and the health check."""

@@ -1,0 +1,81 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import now
+
+PENDING, APPROVED, REJECTED = 0, 1, 2
+
+
+class Organization(db.Model):
+    """A club, union branch or volunteer team (组织), created by an approved application."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(String(500))
+    create_time: Mapped[datetime] = mapped_column(DateTime, default=now)
+    avatar: Mapped[str | None] = mapped_column(String(500))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="RESTRICT"), index=True)
+
+    owner = relationship("User", lazy="raise_on_sql")
+    block = relationship("Block", lazy="raise_on_sql")
+
+
+class OrgManager(db.Model):
+    __tablename__ = "org_managers"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    org = relationship("Organization", lazy="raise_on_sql")
+    user = relationship("User", lazy="raise_on_sql")
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    org = relationship("Organization", lazy="raise_on_sql")
+    user = relationship("User", lazy="raise_on_sql")
+
+
+class OrgApplication(db.Model):
+    """A student's request to create an organisation, decided by a super admin."""
+
+    __tablename__ = "org_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(String(500))
+    pub_time: Mapped[datetime] = mapped_column(DateTime, default=now)
+    status: Mapped[int] = mapped_column(SmallInteger, default=PENDING)
+    # Equals `name` while pending and NULL afterwards: the unique index allows one
+    # pending application per name while keeping any number of decided ones.
+    pending_name: Mapped[str | None] = mapped_column(String(50), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="RESTRICT"), index=True)
+
+    user = relationship("User", lazy="raise_on_sql")
+    block = relationship("Block", lazy="raise_on_sql")
+
+
+class Feedback(db.Model):
+    __tablename__ = "feedbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content: Mapped[str] = mapped_column(String(500))
+    pub_time: Mapped[datetime] = mapped_column(DateTime, default=now)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user = relationship("User", lazy="raise_on_sql")

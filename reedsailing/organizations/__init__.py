@@ -1,0 +1,1 @@
+"""Organisations: applications, managers, followers, feedback."""

@@ -1,0 +1,31 @@
+"""Role rules shared by features (original-system.md §5, with its defects fixed).
+
+Every rule takes the caller from the token (`auth.current_user/current_admin`), never
+from a body field.
+"""
+
+from sqlalchemy import exists, select
+
+from .extensions import db
+from .models import OrgManager
+from .models.blocks import PERSONAL
+
+
+def is_org_manager(user_id, org_id):
+    """True when the user has a manager row for the organisation (owners always do)."""
+    if user_id is None or org_id is None:
+        return False
+    return db.session.scalar(
+        select(exists().where(OrgManager.org_id == org_id, OrgManager.user_id == user_id))
+    )
+
+
+def can_manage_activity(user, admin, activity):
+    """Admins, the activity's owner, and managers of its organisation (not for 个人)."""
+    if admin is not None:
+        return True
+    if user is None:
+        return False
+    if activity.owner_id == user.id:
+        return True
+    return activity.block_id != PERSONAL and is_org_manager(user.id, activity.org_id)

@@ -1,0 +1,124 @@
+"""Output shapes shared by several features (api-contract.md §4, original-system.md §2.4).
+
+Nested users are always `PublicUser` (email masked, never openid); only the user
+themself and admins see a whole address, through `users.schemas.UserSchema`.
+"""
+
+from marshmallow import fields
+
+from .fields import DateTime, DecimalString, Schema
+
+
+def mask_email(email):
+    """`zhangsan@buaa.edu.cn` -> `z***@buaa.edu.cn`."""
+    if not email:
+        return email
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    avatar = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    sign = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True)
+    follow_boya = fields.Boolean()
+
+
+class PublicUserSchema(UserSchema):
+    email = fields.Function(lambda user: mask_email(user.email), allow_none=True)
+
+
+class BlockSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class CategorySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class AddressSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    longitude = DecimalString()
+    latitude = DecimalString()
+
+
+class OrgFlatSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String(allow_none=True)
+    create_time = DateTime()
+    avatar = fields.String(allow_none=True)
+    owner = fields.Integer(attribute="owner_id")
+    block = fields.Integer(attribute="block_id")
+
+
+class OrgSchema(OrgFlatSchema):
+    """Organisation detail: owner and block nested."""
+
+    owner = fields.Nested(PublicUserSchema)
+    block = fields.Nested(BlockSchema)
+
+
+class ActivityFlatSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    begin_time = DateTime()
+    end_time = DateTime()
+    pub_time = DateTime()
+    contain = fields.Integer()
+    description = fields.String(allow_none=True)
+    review = fields.Boolean()
+    avatar = fields.String(allow_none=True)
+    keywords = fields.String(allow_none=True)
+    owner = fields.Integer(attribute="owner_id")
+    type = fields.Integer(attribute="category_id", allow_none=True)
+    org = fields.Integer(attribute="org_id", allow_none=True)
+    location = fields.Integer(attribute="address_id")
+    block = fields.Integer(attribute="block_id")
+
+
+class ActivitySchema(ActivityFlatSchema):
+    """Activity detail: owner, type, org, location and block nested."""
+
+    owner = fields.Nested(PublicUserSchema)
+    type = fields.Nested(CategorySchema, attribute="category", allow_none=True)
+    org = fields.Nested(OrgFlatSchema, allow_none=True)
+    location = fields.Nested(AddressSchema)
+    block = fields.Nested(BlockSchema)
+
+
+class NoticeSchema(Schema):
+    id = fields.Integer()
+    type = fields.Integer()
+    time = DateTime()
+    content = fields.String()
+    act = fields.Integer(attribute="act_id", allow_none=True)
+    org = fields.Integer(attribute="org_id", allow_none=True)
+
+
+class DetailSchema(Schema):
+    """Every error answer."""
+
+    detail = fields.String(required=True)
+
+
+class EmptySchema(Schema):
+    pass
+
+
+user_schema = UserSchema()
+public_user_schema = PublicUserSchema()
+block_schema = BlockSchema()
+org_schema = OrgSchema()
+orgs_schema = OrgSchema(many=True)
+activity_schema = ActivitySchema()
+activities_schema = ActivitySchema(many=True)
+activity_flat_schema = ActivityFlatSchema()
+notice_schema = NoticeSchema()
+notices_schema = NoticeSchema(many=True)

@@ -1,0 +1,106 @@
+"""Small shared values with an expiry, readable by every process: Redis when
+`REDIS_URL` is set, otherwise the `key_values` table. Holds the WeChat access token
+and the scheduler's job locks."""
+
+from datetime import timedelta
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .models import KeyValue
+from .timeutil import now
+
+
+@lru_cache(maxsize=8)
+def _redis_client(url):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+
+
+def redis_client():
+    """The shared Redis client, or None when REDIS_URL is not set."""
+    url = current_app.config.get("REDIS_URL")
+    return _redis_client(url) if url else None
+
+
+def get_value(key):
+    client = redis_client()
+    if client is not None:
+        return client.get(key)
+    row = db.session.get(KeyValue, key)
+    if row is None or (row.expires_at is not None and row.expires_at <= now()):
+        return None
+    return row.value
+
+
+def set_value(key, value, ttl_seconds=None):
+    client = redis_client()
+    if client is not None:
+        client.set(key, value, ex=ttl_seconds)
+        return
+    expires = now() + timedelta(seconds=ttl_seconds) if ttl_seconds else None
+    row = db.session.get(KeyValue, key)
+    if row is None:
+        db.session.add(KeyValue(key=key, value=value, expires_at=expires))
+    else:
+        row.value, row.expires_at = value, expires
+    db.session.commit()
+
+
+def acquire_lock(name, owner, ttl_seconds):
+    """Take (or renew, for the same owner) the lock `name` for `ttl_seconds`.
+
+    True when `owner` holds it afterwards. Two processes racing get one winner: Redis
+    `SET NX`, or the table's primary key plus a conditional UPDATE of an expired row.
+    """
+    key = f"lock:{name}"
+    client = redis_client()
+    if client is not None:
+        if client.set(key, owner, nx=True, ex=ttl_seconds):
+            return True
+        if client.get(key) == owner:
+            client.expire(key, ttl_seconds)
+            return True
+        return False
+    expires = now() + timedelta(seconds=ttl_seconds)
+    taken = db.session.execute(
+        update(KeyValue)
+        .where(KeyValue.key == key)
+        .where((KeyValue.value == owner) | (KeyValue.expires_at <= now()))
+        .values(value=owner, expires_at=expires)
+    ).rowcount
+    db.session.commit()
+    if taken:
+        return True
+    try:
+        db.session.add(KeyValue(key=key, value=owner, expires_at=expires))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False
+
+
+def release_lock(name, owner):
+    key = f"lock:{name}"
+    client = redis_client()
+    if client is not None:
+        if client.get(key) == owner:
+            client.delete(key)
+        return
+    db.session.execute(delete(KeyValue).where(KeyValue.key == key, KeyValue.value == owner))
+    db.session.commit()
+
+
+def read_lock_owner(name):
+    """Who holds `name` now (None if free); for status displays and tests."""
+    key = f"lock:{name}"
+    client = redis_client()
+    if client is not None:
+        return client.get(key)
+    row = db.session.execute(select(KeyValue).where(KeyValue.key == key)).scalar_one_or_none()
+    return row.value if row and row.expires_at and row.expires_at > now() else None

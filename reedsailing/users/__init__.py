@@ -1,0 +1,1 @@
+"""Students: WeChat login, mail verification and profiles."""

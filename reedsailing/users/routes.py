@@ -1,0 +1,149 @@
+from flask import Blueprint
+from sqlalchemy import select
+
+from .. import auth
+from ..apidoc import doc
+from ..errors import NotFound
+from ..extensions import db
+from ..http import json_body, load
+from ..models import User
+from ..queries import SearchBody, contains, paginate, search_term
+from ..schemas import UserSchema, public_user_schema, user_schema
+from . import services
+from .schemas import (
+    LoginBody,
+    LoginResult,
+    RegisterBody,
+    SendVerifyBody,
+    StatusResult,
+    UserUpdateBody,
+    VerifyBody,
+)
+
+bp = Blueprint("users", __name__, url_prefix="/api")
+login_body = LoginBody()
+register_body = RegisterBody()
+send_verify_body = SendVerifyBody()
+verify_body = VerifyBody()
+user_update_body = UserUpdateBody(partial=True)
+users_schema = UserSchema(many=True)
+
+
+@bp.post("/userLogin/")
+@doc(body=LoginBody, response=LoginResult, errors=(502,))
+@auth.public
+def login():
+    """Log in with a wx.login() code; creates the user on first login."""
+    code = load(login_body)["code"]
+    user, created = services.login_with_code(code)
+    return {
+        **user_schema.dump(user),
+        "status": 0,
+        "token": auth.issue_user_token(user),
+        "userExist": 0 if created else 1,
+    }
+
+
+@bp.post("/userRegister/")
+@doc(body=RegisterBody, response=StatusResult)
+@auth.user_required
+def register_profile():
+    """Set the caller's name and avatar from their WeChat profile."""
+    data = load(register_body)
+    if "id" in data:
+        auth.require_self(data["id"])
+    services.register_profile(auth.current_user(), data["userInfo"])
+    return {"status": 0}
+
+
+@bp.post("/sendVerify/")
+@doc(body=SendVerifyBody, response=StatusResult, errors=(429, 503))
+@auth.user_required
+def send_verify():
+    """Mail a verification code to a university address of the caller."""
+    data = load(send_verify_body)
+    services.send_verification(auth.current_user(), data["email"])
+    return {"status": 0, "msg": "Email send"}
+
+
+@bp.post("/verify/")
+@doc(body=VerifyBody, response=StatusResult)
+@auth.user_required
+def verify():
+    """Bind the verified address to the caller."""
+    data = load(verify_body)
+    if "id" in data:
+        auth.require_self(data["id"])
+    services.verify_email(auth.current_user(), data["email"], data["verifyCode"])
+    return {"status": 0, "detail": "Valid Code"}
+
+
+def _get_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or user.is_system:
+        raise NotFound("未找到该用户。")
+    return user
+
+
+@bp.get("/users/<int:user_id>/")
+@doc(response=UserSchema)
+@auth.login_required
+def get_user(user_id):
+    """Read a user; another user's email is masked."""
+    user = _get_user(user_id)
+    me = auth.current_user()
+    if auth.current_admin() is not None or (me is not None and me.id == user.id):
+        return user_schema.dump(user)
+    return public_user_schema.dump(user)
+
+
+@bp.put("/users/<int:user_id>/")
+@doc(body=UserUpdateBody, response=UserSchema)
+@auth.login_required
+def update_user(user_id):
+    """Update the caller's own profile (partial)."""
+    auth.require_self_or_admin(user_id)
+    user = _get_user(user_id)
+    changes = load(user_update_body)
+    return user_schema.dump(services.update_profile(user, changes))
+
+
+@bp.delete("/users/<int:user_id>/")
+@doc(status=204)
+@auth.admin_required
+def delete_user(user_id):
+    """Delete a user and everything they own (admins)."""
+    user = _get_user(user_id)
+    db.session.delete(user)
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/users/")
+@doc(response=UserSchema, many=True)
+@auth.admin_required
+def list_users():
+    """List users (admins)."""
+    statement = select(User).where(User.is_system.is_(False)).order_by(User.id)
+    return users_schema.dump(db.session.scalars(paginate(statement)))
+
+
+@bp.post("/users/search/")
+@doc(body=SearchBody, response=UserSchema, many=True)
+@auth.admin_required
+def search_users():
+    """Search users by name (admins)."""
+    term = search_term(json_body())
+    statement = (
+        select(User).where(User.is_system.is_(False), contains(User.name, term)).order_by(User.id)
+    )
+    return users_schema.dump(db.session.scalars(paginate(statement)))
+
+
+@bp.get("/users/boya_followers/")
+@doc(response=UserSchema, many=True)
+@auth.admin_required
+def list_boya_followers():
+    """List users who follow 博雅 (admins)."""
+    statement = select(User).where(User.follow_boya.is_(True), User.is_system.is_(False)).order_by(User.id)
+    return users_schema.dump(db.session.scalars(paginate(statement)))

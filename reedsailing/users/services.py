@@ -1,0 +1,161 @@
+"""Login, mail verification and profile rules for students."""
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import wechat
+from ..errors import ApiError, BadRequest
+from ..extensions import db
+from ..mail import MailError, send_mail
+from ..models import EmailCode, User
+from ..timeutil import now
+
+log = logging.getLogger(__name__)
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")
+CODE_ALPHABET = "0123456789abcdef"
+
+
+def login_with_code(code):
+    """Exchange a wx.login code for the user (created on first login).
+
+    Returns (user, created). Without WECHAT_APPID (development login mode) the code
+    itself is the openid.
+    """
+    if wechat.configured():
+        try:
+            openid = wechat.code_to_openid(code)
+        except wechat.WeChatError as error:
+            if error.code is None:
+                raise ApiError(502, "微信服务暂时不可用，请稍后再试。") from error
+            raise BadRequest(f"微信登录失败：{error}", status=1, code=error.code) from error
+    else:
+        openid = code
+    user = db.session.execute(select(User).where(User.openid == openid)).scalar_one_or_none()
+    if user is not None:
+        if user.is_system:
+            raise BadRequest("该账号不能登录。")
+        return user, False
+    user = User(openid=openid, name="")
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two first logins of one person raced; the other one created the row.
+        db.session.rollback()
+        return db.session.execute(select(User).where(User.openid == openid)).scalar_one(), False
+    return user, True
+
+
+def register_profile(user, info):
+    """Copy the WeChat nickname and avatar onto the caller's profile."""
+    if info.get("nickName"):
+        user.name = info["nickName"]
+    if info.get("avatarUrl"):
+        user.avatar = info["avatarUrl"]
+    db.session.commit()
+
+
+def update_profile(user, changes):
+    """Partial update: absent keys stay; an empty name is ignored (the app may lose it)."""
+    if not changes.get("name"):
+        changes.pop("name", None)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    db.session.commit()
+    return user
+
+
+def _normalise_email(email):
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.fullmatch(email):
+        raise BadRequest("邮箱格式不正确。", status=1)
+    domain = email.rsplit("@", 1)[1]
+    if domain not in current_app.config["ALLOWED_EMAIL_DOMAINS"]:
+        allowed = "、".join(current_app.config["ALLOWED_EMAIL_DOMAINS"])
+        raise BadRequest(f"请使用 {allowed} 邮箱。", status=1)
+    return email
+
+
+def _hash_code(code):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, code.lower().encode(), hashlib.sha256).hexdigest()
+
+
+def _bound_to_other(email, user):
+    owner = db.session.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
+    return owner is not None and owner != user.id
+
+
+def send_verification(user, email):
+    """Mail a 6-character code for `email` to the caller; one send per 60 s per address."""
+    email = _normalise_email(email)
+    if _bound_to_other(email, user):
+        raise BadRequest("该邮箱已绑定其他账号。", status=1)
+    config = current_app.config
+    moment = now()
+    row = db.session.execute(
+        select(EmailCode).where(EmailCode.user_id == user.id, EmailCode.email == email)
+    ).scalar_one_or_none()
+    if row is not None:
+        wait = (row.sent_at + timedelta(seconds=config["VERIFY_RESEND_SECONDS"]) - moment).total_seconds()
+        if wait > 0:
+            raise ApiError(429, f"发送过于频繁，请 {int(wait) + 1} 秒后再试。", status=1)
+    else:
+        row = EmailCode(user_id=user.id, email=email)
+        db.session.add(row)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    row.code_hash = _hash_code(code)
+    row.sent_at = moment
+    row.expires_at = moment + timedelta(seconds=config["VERIFY_CODE_TTL_SECONDS"])
+    row.attempts = 0
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ApiError(429, "发送过于频繁，请稍后再试。", status=1) from error
+    minutes = config["VERIFY_CODE_TTL_SECONDS"] // 60
+    try:
+        send_mail(
+            email,
+            "【一苇以航】邮箱验证码",
+            f"您的验证码是 {code}，{minutes} 分钟内有效。\nYour verify code is {code}, valid in {minutes} minutes.",
+        )
+    except MailError as error:
+        log.error("verification mail to %s failed: %s", email, error)
+        db.session.delete(row)
+        db.session.commit()
+        raise ApiError(503, "验证邮件发送失败，请稍后再试。", status=1) from error
+
+
+def verify_email(user, email, code):
+    """Bind `email` to the caller when `code` is the one mailed to them for it."""
+    email = _normalise_email(email)
+    row = db.session.execute(
+        select(EmailCode).where(EmailCode.user_id == user.id, EmailCode.email == email)
+    ).scalar_one_or_none()
+    if row is None or row.expires_at <= now():
+        raise BadRequest("验证码错误或已过期，请重新获取。", status=1)
+    if row.attempts >= current_app.config["VERIFY_MAX_ATTEMPTS"]:
+        raise BadRequest("尝试次数过多，请重新获取验证码。", status=1)
+    if not hmac.compare_digest(row.code_hash, _hash_code(code.strip())):
+        row.attempts += 1
+        db.session.commit()
+        raise BadRequest("验证码错误", status=1)
+    if _bound_to_other(email, user):
+        raise BadRequest("该邮箱已绑定其他账号。", status=1)
+    user.email = email
+    db.session.delete(row)  # single use
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise BadRequest("该邮箱已绑定其他账号。", status=1) from error
+    return user

@@ -1,0 +1,55 @@
+"""HTTP plumbing the mini-program depends on: merged slashes, bounded int ids, request ids."""
+
+import re
+import uuid
+
+from flask import g, request
+from werkzeug.routing import IntegerConverter
+
+from .fields import MAX_ID
+
+_SLASHES = re.compile(r"/{2,}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+class MergeSlashesMiddleware:
+    """Collapse `//` in the path before routing, without a redirect.
+
+    The mini-program calls `/api//activities/comments/{id}/` (api-contract.md §2.2);
+    Werkzeug's own merge_slashes would answer 308, which is not enough.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if "//" in path:
+            environ["PATH_INFO"] = _SLASHES.sub("/", path)
+        return self.wsgi_app(environ, start_response)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` that only matches ids the database can hold; anything else is a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def init_app(app):
+    app.wsgi_app = MergeSlashesMiddleware(app.wsgi_app)
+    app.url_map.converters["int"] = BoundedIntConverter
+    # Both `/api/users/5` and `/api/users/5/` answer directly (no redirect).
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
+
+    @app.before_request
+    def assign_request_id():
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def add_request_id(response):
+        response.headers.setdefault("X-Request-ID", getattr(g, "request_id", ""))
+        return response

@@ -1,0 +1,129 @@
+"""Shared fixtures. The suite runs on SQLite by default and on MariaDB when
+DATABASE_URL names one (as .ci/run does); Redis tests run when REDIS_URL is set."""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from config import TestConfig
+from reedsailing import create_app
+from reedsailing.extensions import db
+from reedsailing.seed import seed
+from tests.support.fake_wechat import FakeWeChat
+from tests.support.smtp_sink import SmtpSink
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# .ci/run sets this for its MariaDB + Redis pass: there, a missing service fails the
+# run instead of skipping tests.
+REQUIRE_SERVICES = os.environ.get("REEDSAILING_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if DATABASE_URL:
+        return DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        REDIS_URL = None  # tests that need Redis opt in with the `redis_url` fixture
+        UPLOAD_FOLDER = str(tmp_path_factory.mktemp("uploads"))
+
+    application = create_app(Config)
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def wipe_database():
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """A clean, seeded database and a pushed app context for every test."""
+    with app.app_context():
+        wipe_database()
+        seed()
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_url():
+    if not REDIS_URL:
+        if REQUIRE_SERVICES:
+            pytest.fail("REDIS_URL is required in this run")
+        pytest.skip("needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def fake_wechat(app, monkeypatch):
+    server = FakeWeChat().start()
+    monkeypatch.setitem(app.config, "WECHAT_APPID", server.appid)
+    monkeypatch.setitem(app.config, "WECHAT_SECRET", server.secret)
+    monkeypatch.setitem(app.config, "WECHAT_API_BASE", server.base_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink(app, monkeypatch):
+    sink = SmtpSink().start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", sink.port)
+    monkeypatch.setattr(app.extensions["mail"], "server", "127.0.0.1")
+    monkeypatch.setattr(app.extensions["mail"], "port", sink.port)
+    yield sink
+    sink.stop()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter: ...` then `counter.count` SQL statements."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
