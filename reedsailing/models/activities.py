@@ -67,6 +67,8 @@ class Activity(db.Model):
     block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="RESTRICT"), index=True)
     # The course id on the 博雅 site, for imported courses (the import's upsert key).
     boya_course_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Set when participants got the "starts soon" notice (type 11), so it goes out once.
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     owner = relationship("User", lazy="raise_on_sql")
     category = relationship("Category", lazy="raise_on_sql")
