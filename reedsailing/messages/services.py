@@ -12,23 +12,30 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db, socketio
-from ..models import Delivery, Notice
+from ..mail import send_many_in_background
+from ..models import Delivery, Notice, User
 from ..schemas import notice_schema, notices_schema
 from .templates import render
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "reedsailing.pending_pushes"
+PENDING_MAIL_KEY = "reedsailing.pending_mails"
+MAIL_SUBJECTS = {4: "【一苇以航】新博雅通知"}
 _FROM_OBJECT = object()
 
 
-def notify(notice_type, recipient_ids, *, act=None, org=None, act_id=_FROM_OBJECT, org_id=_FROM_OBJECT, **names):
+def notify(
+    notice_type, recipient_ids, *, act=None, org=None, act_id=_FROM_OBJECT, org_id=_FROM_OBJECT, mail=False, **names
+):
     """Store notice `notice_type` for `recipient_ids` in the current transaction.
 
     `act` / `org` are the linked objects: their names fill the text and their ids are
     the notice's links, unless `act_id=None` / `org_id=None` say otherwise (type 2
     links no activity, as the activity is about to go).
     Returns the Notice, or None when there is nobody to tell. Constant number of
-    queries whatever the number of recipients; the caller commits.
+    queries whatever the number of recipients; the caller commits. With `mail=True`
+    the text is also mailed, after commit and in the background, to the recipients
+    who verified an address.
     """
     recipients = sorted({int(uid) for uid in recipient_ids if uid is not None})
     if not recipients:
@@ -50,6 +57,14 @@ def notify(notice_type, recipient_ids, *, act=None, org=None, act_id=_FROM_OBJEC
     )
     payload = notice_schema.dump(notice)
     db.session.info.setdefault(PENDING_KEY, []).append((payload, recipients))
+    if mail:
+        addresses = db.session.scalars(
+            select(User.email).where(User.id.in_(recipients), User.email.is_not(None))
+        ).all()
+        subject = MAIL_SUBJECTS.get(notice_type, "【一苇以航】通知")
+        db.session.info.setdefault(PENDING_MAIL_KEY, []).extend(
+            (address, subject, notice.content) for address in addresses
+        )
     return notice
 
 
@@ -95,9 +110,13 @@ def _push_after_commit(session):
     pending = session.info.pop(PENDING_KEY, None)
     for payload, recipients in pending or ():
         push(payload, recipients)
+    mails = session.info.pop(PENDING_MAIL_KEY, None)
+    if mails:
+        send_many_in_background(mails)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_after_rollback(session, previous_transaction):
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(PENDING_MAIL_KEY, None)

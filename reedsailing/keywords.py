@@ -1,0 +1,30 @@
+"""Keywords of an activity, extracted with jieba at write time and stored on the row
+(`Activity.keywords`), so recommendations never parse text at request time."""
+
+import logging
+
+import jieba
+import jieba.analyse
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_KEYWORDS = 8
+MAX_LENGTH = 500
+
+
+def extract_keywords(name, description=None):
+    """Up to 8 lowercase TF-IDF keywords of `name` + `description`, space-separated."""
+    text = f"{name or ''} {description or ''}".strip()
+    if not text:
+        return ""
+    tags = jieba.analyse.extract_tags(text[:5000], topK=MAX_KEYWORDS)
+    words = []
+    for tag in tags:
+        word = tag.strip().lower()
+        if word and word not in words and " " not in word:
+            words.append(word)
+    joined = " ".join(words)
+    while len(joined) > MAX_LENGTH and words:
+        words.pop()
+        joined = " ".join(words)
+    return joined
