@@ -10,7 +10,7 @@ hash, so changing the password logs every console out.
 import hashlib
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .errors import ApiError, Forbidden
@@ -82,47 +82,57 @@ def _bearer_token():
     return parts[-1] if parts else ""
 
 
+class Principal:
+    """Who sent the current request; resolved once and kept on the request object."""
+
+    __slots__ = ("user", "admin")
+
+    def __init__(self, user=None, admin=None):
+        self.user = user
+        self.admin = admin
+
+
 def authenticate():
-    """Resolve g.user / g.admin once per request. A present but invalid credential is 401."""
-    if "principal_loaded" in g:
-        return
-    g.principal_loaded = True
-    g.user = None
-    g.admin = None
+    """The request's Principal. A present but invalid credential is a 401."""
+    principal = getattr(request, "_reedsailing_principal", None)
+    if principal is not None:
+        return principal
+    principal = Principal()
     bearer = _bearer_token()
     if bearer is not None:
-        g.user = user_from_token(bearer)
-        if g.user is None:
+        principal.user = user_from_token(bearer)
+        if principal.user is None:
             raise ApiError(401, "非法token")
-        return
-    admin_token = request.headers.get("Token")
-    if admin_token is not None:
-        g.admin = admin_from_token(admin_token.strip())
-        if g.admin is None:
-            raise ApiError(401, "非法token")
+    else:
+        admin_token = request.headers.get("Token")
+        if admin_token is not None:
+            principal.admin = admin_from_token(admin_token.strip())
+            if principal.admin is None:
+                raise ApiError(401, "非法token")
+    request._reedsailing_principal = principal
+    return principal
 
 
 def current_user():
     """The calling student, or None (anonymous or an admin)."""
-    authenticate()
-    return g.user
+    return authenticate().user
 
 
 def current_admin():
-    authenticate()
-    return g.admin
+    """The calling super admin, or None."""
+    return authenticate().admin
 
 
 def _require(kind):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            authenticate()
-            if g.user is None and g.admin is None:
+            principal = authenticate()
+            if principal.user is None and principal.admin is None:
                 raise ApiError(401, "缺少token。")
-            if kind == "user" and g.user is None:
+            if kind == "user" and principal.user is None:
                 raise Forbidden("该操作仅限微信用户。")
-            if kind == "admin" and g.admin is None:
+            if kind == "admin" and principal.admin is None:
                 raise Forbidden()
             return view(*args, **kwargs)
 

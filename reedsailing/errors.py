@@ -32,10 +32,10 @@ DEFAULT_DETAILS = {
 class ApiError(Exception):
     """Raised by services and views; becomes `{"detail": ..., **extra}` with `status`."""
 
-    def __init__(self, status, detail=None, **extra):
+    def __init__(self, http_status, detail=None, **extra):
         super().__init__(detail)
-        self.status = status
-        self.detail = detail or DEFAULT_DETAILS.get(status, "请求无效。")
+        self.status = http_status
+        self.detail = detail or DEFAULT_DETAILS.get(http_status, "请求无效。")
         self.extra = extra
 
     def body(self):
@@ -45,8 +45,8 @@ class ApiError(Exception):
 class FieldError(ApiError):
     """A 400 about named fields: `{"field": ["message"], "detail": "message"}`."""
 
-    def __init__(self, messages, status=400):
-        super().__init__(status, first_message(messages), **messages)
+    def __init__(self, messages, http_status=400):
+        super().__init__(http_status, first_message(messages), **messages)
 
 
 def NotFound(detail="未找到。"):  # noqa: N802 - reads like an exception class at call sites
@@ -58,7 +58,7 @@ def Forbidden(detail="您没有执行该操作的权限。"):  # noqa: N802
 
 
 def BadRequest(detail="请求无效。", **extra):  # noqa: N802
-    return ApiError(400, detail, **extra)
+    return ApiError(400, detail, **extra)  # extra may carry the app's own `status` key
 
 
 def first_message(messages):
