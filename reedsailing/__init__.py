@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
-from .extensions import db, mail, migrate, socketio
+from .extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def register_extensions(app):
     from flask_cors import CORS
 
     from . import web
+    from .extensions import mail  # (the name `mail` at package level is the reedsailing.mail module)
 
     web.init_app(app)
     db.init_app(app)
