@@ -99,8 +99,20 @@ class Config:
     # Realtime
     LEGACY_WS_ENABLED = env_bool("LEGACY_WS_ENABLED", False)
 
-    # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set
+    # Rate limits (Flask-Limiter syntax, `;` separates several); storage is Redis when
+    # REDIS_URL is set. PER_USER counts the student (else the client address).
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_LOGIN_PER_USER = env("RATELIMIT_LOGIN_PER_USER", "30/minute")
+    RATELIMIT_LOGIN_PER_ADDRESS = env("RATELIMIT_LOGIN_PER_ADDRESS", "60/minute")
+    RATELIMIT_MAIL_PER_USER = env("RATELIMIT_MAIL_PER_USER", "5/minute;30/day")
+    RATELIMIT_MAIL_PER_ADDRESS = env("RATELIMIT_MAIL_PER_ADDRESS", "20/minute;200/day")
+    RATELIMIT_MAIL_PER_EMAIL = env("RATELIMIT_MAIL_PER_EMAIL", "3/minute;10/day")
+    RATELIMIT_VERIFY_PER_USER = env("RATELIMIT_VERIFY_PER_USER", "10/minute")
+    RATELIMIT_VERIFY_PER_ADDRESS = env("RATELIMIT_VERIFY_PER_ADDRESS", "60/minute")
+    RATELIMIT_UPLOAD_PER_USER = env("RATELIMIT_UPLOAD_PER_USER", "20/minute;200/day")
+    RATELIMIT_UPLOAD_PER_ADDRESS = env("RATELIMIT_UPLOAD_PER_ADDRESS", "60/minute")
+    # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto.
+    TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 
 class TestConfig(Config):

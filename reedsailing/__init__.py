@@ -88,7 +88,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def register_extensions(app):
     from flask_cors import CORS
 
-    from . import web
+    from . import ratelimit, web
     from .extensions import mail  # (the name `mail` at package level is the reedsailing.mail module)
 
     web.init_app(app)
@@ -96,6 +96,7 @@ def register_extensions(app):
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     mail.init_app(app)
+    ratelimit.init_app(app)
     origins = app.config["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type", "Token"])
     socketio.init_app(

@@ -4,6 +4,7 @@ import re
 import uuid
 
 from flask import g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .fields import MAX_ID
@@ -39,6 +40,10 @@ class BoundedIntConverter(IntegerConverter):
 
 def init_app(app):
     app.wsgi_app = MergeSlashesMiddleware(app.wsgi_app)
+    proxies = app.config.get("TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        # Client address and scheme as nginx saw them (rate limits, logs, URLs).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.url_map.converters["int"] = BoundedIntConverter
     # Both `/api/users/5` and `/api/users/5/` answer directly (no redirect).
     app.url_map.strict_slashes = False

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..http import json_body, load
 from ..models import User
 from ..queries import SearchBody, contains, paginate, search_term
+from ..ratelimit import limited
 from ..schemas import UserSchema, public_user_schema, user_schema
 from . import services
 from .schemas import (
@@ -30,8 +31,9 @@ users_schema = UserSchema(many=True)
 
 
 @bp.post("/userLogin/")
-@doc(body=LoginBody, response=LoginResult, errors=(502,))
+@doc(body=LoginBody, response=LoginResult, errors=(429, 502))
 @auth.public
+@limited("login")
 def login():
     """Log in with a wx.login() code; creates the user on first login."""
     code = load(login_body)["code"]
@@ -59,6 +61,7 @@ def register_profile():
 @bp.post("/sendVerify/")
 @doc(body=SendVerifyBody, response=StatusResult, errors=(429, 503))
 @auth.user_required
+@limited("mail", per_email=True)
 def send_verify():
     """Mail a verification code to a university address of the caller."""
     data = load(send_verify_body)
@@ -67,8 +70,9 @@ def send_verify():
 
 
 @bp.post("/verify/")
-@doc(body=VerifyBody, response=StatusResult)
+@doc(body=VerifyBody, response=StatusResult, errors=(429,))
 @auth.user_required
+@limited("verify")
 def verify():
     """Bind the verified address to the caller."""
     data = load(verify_body)

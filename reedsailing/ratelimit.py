@@ -1,0 +1,63 @@
+"""Rate limits for the routes worth abusing: login, mail codes and uploads.
+
+Each is limited per caller (the student, else the client address) and per client
+address; mail codes also per e-mail address. Counters live in Redis when `REDIS_URL`
+is set (shared by every server process), in memory otherwise. Exceeding a limit
+answers 429 `{"detail": ...}` (errors.py).
+"""
+
+import json
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .errors import ApiError
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_app(app):
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # A broken Redis must not take the API down with it: fall back to memory.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter.init_app(app)
+
+
+def _caller_key():
+    from .auth import current_user
+
+    try:
+        user = current_user()
+    except ApiError:
+        user = None
+    return f"user:{user.id}" if user is not None else f"ip:{get_remote_address()}"
+
+
+def _email_key():
+    try:
+        email = json.loads(request.get_data(cache=True) or b"{}").get("email")
+    except (ValueError, AttributeError):
+        email = None
+    return f"email:{str(email).strip().lower()[:100]}" if email else f"ip:{get_remote_address()}"
+
+
+def _setting(name):
+    return lambda: current_app.config[name]
+
+
+def limited(kind, *, per_email=False):
+    """Apply the `RATELIMIT_<KIND>_*` limits of config.py to a view."""
+    kind = kind.upper()
+
+    def decorator(view):
+        view = limiter.limit(_setting(f"RATELIMIT_{kind}_PER_USER"), key_func=_caller_key, scope=f"{kind}-caller")(view)
+        view = limiter.limit(
+            _setting(f"RATELIMIT_{kind}_PER_ADDRESS"), key_func=get_remote_address, scope=f"{kind}-address"
+        )(view)
+        if per_email:
+            view = limiter.limit(_setting(f"RATELIMIT_{kind}_PER_EMAIL"), key_func=_email_key, scope=f"{kind}-email")(view)
+        return view
+
+    return decorator
