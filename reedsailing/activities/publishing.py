@@ -49,9 +49,11 @@ def _owner_for(user, admin, owner_id):
             raise Forbidden("请先完成邮箱认证。")
         return user
     if owner_id is None:
-        return system_user()
-    owner = _lookup(User, "owner", owner_id)
-    return owner
+        owner = system_user()
+        if owner is None:
+            raise FieldError({"owner": ["该字段是必填项。"]})
+        return owner
+    return _lookup(User, "owner", owner_id)
 
 
 def create_activity(user, admin, data):

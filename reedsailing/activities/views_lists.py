@@ -5,7 +5,7 @@ from .. import auth
 from ..apidoc import doc
 from ..http import json_body
 from ..queries import SearchBody, search_term
-from ..schemas import ActivitySchema
+from ..schemas import ActivitySchema, orgs_schema
 from . import listing
 from .loading import require_user
 from .recommend import recommend
@@ -20,7 +20,6 @@ from .schemas import (
     joined_acts_schema,
     recommended_acts_schema,
 )
-from ..schemas import orgs_schema
 
 
 def _status(buckets, schema=activities_schema):
