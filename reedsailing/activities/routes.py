@@ -1,3 +1,11 @@
+"""Activities: publishing, reading, joining, comments, calendar, recommendations.
+
+The blueprint lives here; its views are split by topic into the `views_*` modules,
+which register themselves on `bp` when imported below.
+"""
+
 from flask import Blueprint
 
 bp = Blueprint("activities", __name__, url_prefix="/api")
+
+from . import views_comments, views_lists, views_participants, views_publish  # noqa: E402,F401

@@ -1,0 +1,118 @@
+"""Comments and scores (api-contract.md §5.3, original-system.md §4.14).
+
+One comment per student and activity (a unique constraint, not a read-then-insert).
+Only participants comment, except on 博雅 activities, which any verified student may
+rate (they are joined outside the platform). The activity owner gets notice 5 for a new
+comment and 10 for an edit, never for 博雅 and never for their own comment. The author
+edits; the author, the owner, organisation managers and admins delete.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..errors import ApiError, BadRequest, Forbidden, NotFound
+from ..extensions import db
+from ..messages.services import notify
+from ..messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
+from ..models import Comment, User
+from ..models.blocks import BOYA
+from ..permissions import can_manage_activity
+from ..queries import contains, paginate
+from .joining import has_joined
+from .loading import get_activity
+
+DUPLICATE = "您已经评论过该活动。"
+
+
+def _tell_owner(notice_type, activity, author, content):
+    """Notice 5/10 to the activity owner; returns the receivers for the answer."""
+    if activity.block_id == BOYA or activity.owner_id == author.id:
+        return []
+    notify(notice_type, [activity.owner_id], act=activity, user=author.name, comment=content or "")
+    return [activity.owner_id]
+
+
+def create_comment(user, data):
+    if data.get("user") is not None and data["user"] != user.id:
+        raise Forbidden("只能以自己的身份评论。")
+    activity = get_activity(data["act"])
+    if activity.block_id == BOYA:
+        if not user.verified:
+            raise Forbidden("请先完成邮箱认证。")
+    elif not has_joined(activity.id, user.id):
+        raise Forbidden("只有参加了该活动的同学才能评论。")
+    if db.session.scalar(select(Comment.id).where(Comment.act_id == activity.id, Comment.user_id == user.id)):
+        raise BadRequest(DUPLICATE)
+    comment = Comment(act_id=activity.id, user_id=user.id, content=data.get("content"), score=data["score"])
+    db.session.add(comment)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise BadRequest(DUPLICATE) from error
+    receivers = _tell_owner(ACT_COMMENTED, activity, user, comment.content)
+    db.session.commit()
+    return comment, receivers
+
+
+def get_comment(comment_id):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("未找到该评论。")
+    return comment
+
+
+def update_comment(user, admin, comment_id, data):
+    comment = get_comment(comment_id)
+    if admin is None and (user is None or comment.user_id != user.id):
+        raise Forbidden("只有评论的作者才能修改评论。")
+    if "content" in data:
+        comment.content = data["content"]
+    if "score" in data:
+        comment.score = data["score"]
+    activity = get_activity(comment.act_id)
+    # An admin may edit too; the owner is still told who wrote the comment.
+    author = user if user is not None else db.session.get(User, comment.user_id)
+    receivers = _tell_owner(COMMENT_MODIFIED, activity, author, comment.content)
+    db.session.commit()
+    return comment, receivers
+
+
+def delete_comment(user, admin, comment_id):
+    comment = get_comment(comment_id)
+    is_author = user is not None and comment.user_id == user.id
+    if not is_author and not can_manage_activity(user, admin, get_activity(comment.act_id)):
+        raise Forbidden("只有作者、活动发起者或组织管理员才能删除评论。")
+    db.session.delete(comment)
+    db.session.commit()
+
+
+def activity_comments(act_id):
+    """An activity's comments with their authors, oldest first (two queries)."""
+    get_activity(act_id)
+    return db.session.scalars(
+        paginate(
+            select(Comment).where(Comment.act_id == act_id).options(joinedload(Comment.user)).order_by(Comment.id)
+        )
+    ).all()
+
+
+def user_comment(act_id, user_id):
+    comment = db.session.scalars(
+        select(Comment)
+        .where(Comment.act_id == act_id, Comment.user_id == user_id)
+        .options(joinedload(Comment.user))
+    ).one_or_none()
+    if comment is None:
+        raise ApiError(404, "未找到该评论。", id=-1)
+    return comment
+
+
+def all_comments(term=None):
+    """The console's list (optionally a content search), author and activity joined in."""
+    statement = select(Comment).options(joinedload(Comment.user), joinedload(Comment.act)).order_by(Comment.id)
+    if term is not None:
+        statement = statement.where(contains(Comment.content, term))
+    return db.session.scalars(paginate(statement)).all()
+

@@ -1,0 +1,137 @@
+"""Joining and leaving activities (api-contract.md §5.3, original-system.md §4.13).
+
+Capacity is enforced by the database, not by a read-then-insert (the first version
+overbooked under load): one transaction runs
+
+    UPDATE activities SET joined_count = joined_count + 1
+     WHERE id = :id AND joined_count < contain
+
+and inserts the participation only when that UPDATE changed a row. Concurrent joins
+queue on the row lock (MariaDB) or the database write lock (SQLite), and each sees the
+count the previous one committed. The unique (act, user) constraint turns a double
+join into a rollback of both statements.
+"""
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..errors import ApiError, BadRequest, Forbidden
+from ..extensions import db
+from ..messages.services import notify
+from ..messages.templates import REMOVED_FROM_ACT
+from ..models import Activity, Participation
+from ..models.blocks import BOYA
+from ..permissions import can_manage_activity, is_org_manager
+from ..timeutil import now
+from .loading import get_activity
+
+FULL = "活动人数已满。"
+DUPLICATE = "不可重复加入活动。"
+
+
+def has_joined(act_id, user_id):
+    return db.session.scalar(
+        select(exists().where(Participation.act_id == act_id, Participation.user_id == user_id))
+    )
+
+
+def join(user, act_id):
+    """Add the caller to the activity; returns the Participation."""
+    user_id = user.id
+    activity = get_activity(act_id)
+    if activity.block_id == BOYA:
+        raise BadRequest("博雅活动请在博雅系统中报名。")
+    if activity.end_time < now():
+        raise BadRequest("活动已结束，不能加入。")
+    if has_joined(act_id, user_id):
+        raise BadRequest(DUPLICATE)
+    db.session.rollback()  # end the read transaction: the UPDATE below starts a fresh one
+    taken = db.session.execute(
+        update(Activity)
+        .where(Activity.id == act_id, Activity.joined_count < Activity.contain)
+        .values(joined_count=Activity.joined_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount == 0:
+        db.session.rollback()
+        if db.session.get(Activity, act_id) is None:
+            raise ApiError(404, "未找到该活动。")
+        raise BadRequest(FULL)
+    participation = Participation(act_id=act_id, user_id=user_id)
+    db.session.add(participation)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # A concurrent join of the same user won: the rollback also undoes our +1.
+        db.session.rollback()
+        raise BadRequest(DUPLICATE) from error
+    return participation
+
+
+def leave(user, admin, act_id, person_id, operator_id):
+    """Remove `person_id` from the activity.
+
+    The caller themself leaves quietly (`{}`); the owner, an organisation manager or an
+    admin removing someone else tells that person (notice 3) and answers
+    `{"__receivers__": [person]}`. `operator`, when sent, must be the caller.
+    """
+    if user is not None and operator_id is not None and operator_id != user.id:
+        raise Forbidden("operator 必须是当前用户。")
+    activity = get_activity(act_id)
+    self_leave = user is not None and user.id == person_id
+    if not self_leave and not can_manage_activity(user, admin, activity):
+        raise Forbidden("只有活动的发起者或组织管理员才能移除参与者。")
+    removed = db.session.execute(
+        delete(Participation).where(Participation.act_id == act_id, Participation.user_id == person_id)
+    )
+    if removed.rowcount == 0:
+        db.session.rollback()
+        raise ApiError(404, "该用户未参加该活动。")
+    db.session.execute(
+        update(Activity)
+        .where(Activity.id == act_id, Activity.joined_count > 0)
+        .values(joined_count=Activity.joined_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    if self_leave:
+        db.session.commit()
+        return {}
+    notify(REMOVED_FROM_ACT, [person_id], act=activity)
+    db.session.commit()
+    return {"__receivers__": [person_id]}
+
+
+def participants(user, admin, act_id):
+    """The participants (owner, organisation managers and admins only), in join order."""
+    activity = get_activity(act_id)
+    if not can_manage_activity(user, admin, activity):
+        raise Forbidden("只有活动的发起者或组织管理员才能查看参与者。")
+    return db.session.scalars(
+        select(Participation)
+        .where(Participation.act_id == act_id)
+        .order_by(Participation.id)
+        .options(joinedload(Participation.user))
+    ).all()
+
+
+def joined_number(act_id):
+    return get_activity(act_id).joined_count
+
+
+def relation(user, act_id):
+    """`{hasJoined, underReview, isOwner, isManager}` of the caller and the activity."""
+    from ..models import Organization
+
+    activity = get_activity(act_id)
+    is_owner = activity.owner_id == user.id
+    is_manager = is_owner
+    if not is_manager and activity.org_id is not None:
+        org_owner = db.session.scalar(select(Organization.owner_id).where(Organization.id == activity.org_id))
+        is_manager = org_owner == user.id or is_org_manager(user.id, activity.org_id)
+    return {
+        "hasJoined": has_joined(act_id, user.id),
+        "underReview": False,
+        "isOwner": is_owner,
+        "isManager": is_manager,
+    }

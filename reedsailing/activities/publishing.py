@@ -1,0 +1,162 @@
+"""Creating, editing and cancelling activities (api-contract.md §5.4, §5.3).
+
+Rules (original-system.md §4.12, with its §13 defects fixed):
+- create: the caller owns the activity (a body `owner` naming someone else is 403);
+  block 5 (个人) is open to verified students, blocks 1/3/4 to managers of an `org` of
+  that block, block 2 (博雅) only to admins (and the import); `begin < end` always;
+  keywords are computed before the row is written, so a failure writes nothing.
+- edit: only name, times, contain, description, type and location change; `contain`
+  can never drop below the participants (a conditional UPDATE, so a join racing the
+  edit cannot overbook); participants get notice 1.
+- delete: participants get notice 2 (no activity link, it is about to go).
+"""
+
+from sqlalchemy import delete, select, update
+
+from ..errors import ApiError, FieldError, Forbidden
+from ..extensions import db
+from ..keywords import extract_keywords
+from ..messages.services import notify
+from ..messages.templates import ACT_CANCEL, ACT_CONTENT
+from ..models import Activity, Address, Block, Category, Organization, Participation, User
+from ..models.blocks import BOYA, ORG_BLOCKS, PERSONAL
+from ..permissions import can_manage_activity, is_org_manager
+from ..seed import system_user
+
+UNKNOWN_ID = "无效主键 “{}” － 对象不存在。"
+
+
+def _lookup(model, field, value):
+    if value is None:
+        return None
+    row = db.session.get(model, value)
+    if row is None:
+        raise FieldError({field: [UNKNOWN_ID.format(value)]})
+    return row
+
+
+def _check_times(begin, end):
+    if begin >= end:
+        raise FieldError({"begin_time/end_time": ["活动开始时间应早于结束时间。"]})
+
+
+def _owner_for(user, admin, owner_id):
+    """The owner of a new activity: the calling student, or whom an admin names."""
+    if user is not None:
+        if owner_id is not None and owner_id != user.id:
+            raise Forbidden("只能以自己的身份发布活动。")
+        if not user.verified:
+            raise Forbidden("请先完成邮箱认证。")
+        return user
+    if owner_id is None:
+        owner = system_user()
+        if owner is None:
+            raise FieldError({"owner": ["该字段是必填项。"]})
+        return owner
+    return _lookup(User, "owner", owner_id)
+
+
+def create_activity(user, admin, data):
+    """Insert an activity for the caller; returns its id."""
+    owner = _owner_for(user, admin, data.get("owner"))
+    block = _lookup(Block, "block", data["block"])
+    category = _lookup(Category, "type", data.get("type"))
+    address = _lookup(Address, "location", data["location"])
+    org = _lookup(Organization, "org", data.get("org"))
+    if block.id == BOYA and admin is None:
+        raise Forbidden("博雅活动只能由系统导入。")
+    if org is not None and org.block_id != block.id:
+        raise FieldError({"org": ["组织与版块不匹配。"]})
+    if org is None and block.id in ORG_BLOCKS:
+        raise FieldError({"org": ["该版块的活动必须属于一个组织。"]})
+    if org is not None and admin is None and not is_org_manager(user.id, org.id):
+        raise Forbidden("只有组织的管理员才能以组织名义发布活动。")
+    if block.id not in ORG_BLOCKS and block.id not in (BOYA, PERSONAL) and admin is None:
+        raise Forbidden("不能在该版块发布活动。")
+    _check_times(data["begin_time"], data["end_time"])
+    activity = Activity(
+        name=data["name"],
+        begin_time=data["begin_time"],
+        end_time=data["end_time"],
+        contain=data["contain"],
+        joined_count=0,
+        description=data.get("description"),
+        review=bool(data.get("review", False)),
+        avatar=data.get("avatar"),
+        keywords=extract_keywords(data["name"], data.get("description")),
+        owner_id=owner.id,
+        category_id=category.id if category else None,
+        org_id=org.id if org else None,
+        address_id=address.id,
+        block_id=block.id,
+    )
+    db.session.add(activity)
+    db.session.commit()
+    return activity.id
+
+
+def participant_ids(act_id):
+    return list(
+        db.session.scalars(
+            select(Participation.user_id).where(Participation.act_id == act_id).order_by(Participation.user_id)
+        )
+    )
+
+
+def _require_manager(user, admin, activity):
+    if not can_manage_activity(user, admin, activity):
+        raise Forbidden("只有活动的发起者或组织管理员才能执行该操作。")
+
+
+def update_activity(user, admin, act_id, data):
+    """Apply an edit; returns the participants told about it."""
+    from .loading import get_activity
+
+    activity = get_activity(act_id)
+    _require_manager(user, admin, activity)
+    category = _lookup(Category, "type", data.get("type"))
+    address = _lookup(Address, "location", data["location"])
+    _check_times(data["begin_time"], data["end_time"])
+    values = {
+        "name": data["name"],
+        "begin_time": data["begin_time"],
+        "end_time": data["end_time"],
+        "contain": data["contain"],
+        "description": data.get("description"),
+        "category_id": category.id if category else None,
+        "address_id": address.id,
+        "keywords": extract_keywords(data["name"], data.get("description")),
+    }
+    # The capacity rule is part of the UPDATE itself: a join committed between a read
+    # and this write cannot leave more participants than places.
+    result = db.session.execute(
+        update(Activity)
+        .where(Activity.id == act_id, Activity.joined_count <= data["contain"])
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:
+        db.session.rollback()
+        joined = db.session.scalar(select(Activity.joined_count).where(Activity.id == act_id))
+        raise FieldError({"contain": [f"人数上限不能少于已报名的人数（{joined}）。"]})
+    receivers = participant_ids(act_id)
+    db.session.expire(activity)
+    notify(ACT_CONTENT, receivers, act=activity)
+    db.session.commit()
+    return receivers
+
+
+def delete_activity(user, admin, act_id):
+    """Tell the participants, then delete the activity (its joins and comments go with it)."""
+    from .loading import get_activity
+
+    activity = get_activity(act_id)
+    _require_manager(user, admin, activity)
+    receivers = participant_ids(act_id)
+    notify(ACT_CANCEL, receivers, act=activity, act_id=None)
+    result = db.session.execute(delete(Activity).where(Activity.id == act_id))
+    if result.rowcount == 0:  # someone else deleted it meanwhile
+        db.session.rollback()
+        raise ApiError(404, "未找到该活动。")
+    db.session.commit()
+    return receivers

@@ -1,0 +1,107 @@
+"""Comments and scores: create, read (also via `/api//activities/...`), edit, delete,
+an activity's list, and the console's list and search."""
+
+from flask import request
+
+from .. import auth
+from ..apidoc import doc
+from ..http import json_body, load
+from . import comments
+from .routes import bp
+from .schemas import (
+    CommentCreateBody,
+    CommentCreateResult,
+    CommentDetailSchema,
+    CommentListSchema,
+    CommentSearchQuery,
+    CommentShortSchema,
+    CommentUpdateBody,
+    CommentUpdateResult,
+    comment_detail_schema,
+    comment_details_schema,
+    comment_flat_schema,
+    comment_list_schema,
+    comment_search_term,
+    comment_short_schema,
+)
+
+create_body = CommentCreateBody()
+update_body = CommentUpdateBody()
+
+
+@bp.get("/activities/comments/")
+@doc(response=CommentListSchema, many=True)
+@auth.admin_required
+def list_comments():
+    """All comments with author and activity (console; `?limit=&offset=`)."""
+    return comment_list_schema.dump(comments.all_comments())
+
+
+@bp.post("/activities/comments/")
+@doc(body=CommentCreateBody, response=CommentCreateResult, status=201)
+@auth.user_required
+def create_comment():
+    """Comment on and rate an activity the caller joined (or any 博雅 activity)."""
+    data = load(create_body)
+    comment, receivers = comments.create_comment(auth.current_user(), data)
+    body = comment_flat_schema.dump(comment)
+    if receivers:
+        body["__receivers__"] = receivers
+    return body, 201
+
+
+@bp.route("/activities/comments/search/", methods=["GET", "POST"])
+@doc(query=CommentSearchQuery, response=CommentListSchema, many=True)
+@auth.admin_required
+def search_comments():
+    """Search all comments by content (`?query=`, or a JSON body on POST; console)."""
+    data = dict(request.args)
+    if request.method == "POST":
+        data.update({k: v for k, v in json_body().items() if k in ("query", "content", "name")})
+    return comment_list_schema.dump(comments.all_comments(comment_search_term(data)))
+
+
+@bp.get("/activities/comments/<int:comment_id>/")
+@doc(response=CommentShortSchema)
+@auth.login_required
+def get_comment(comment_id):
+    """Read a comment's content and score."""
+    return comment_short_schema.dump(comments.get_comment(comment_id))
+
+
+@bp.put("/activities/comments/<int:comment_id>/")
+@doc(body=CommentUpdateBody, response=CommentUpdateResult)
+@auth.login_required
+def update_comment(comment_id):
+    """Edit a comment (its author); the activity owner gets notice 10."""
+    data = load(update_body)
+    comment, receivers = comments.update_comment(auth.current_user(), auth.current_admin(), comment_id, data)
+    body = comment_short_schema.dump(comment)
+    if receivers:
+        body["__receivers__"] = receivers
+    return body
+
+
+@bp.delete("/activities/comments/<int:comment_id>/")
+@doc(status=204)
+@auth.login_required
+def delete_comment(comment_id):
+    """Delete a comment (author, activity owner, organisation managers, admins)."""
+    comments.delete_comment(auth.current_user(), auth.current_admin(), comment_id)
+    return "", 204
+
+
+@bp.get("/activities/<int:act_id>/comments/")
+@doc(response=CommentDetailSchema, many=True)
+@auth.login_required
+def activity_comments(act_id):
+    """An activity's comments with their authors."""
+    return comment_details_schema.dump(comments.activity_comments(act_id))
+
+
+@bp.get("/activities/<int:act_id>/users/<int:user_id>/comments/")
+@doc(response=CommentDetailSchema)
+@auth.login_required
+def user_comment(act_id, user_id):
+    """A user's comment on an activity; 404 `{"id": -1}` when there is none."""
+    return comment_detail_schema.dump(comments.user_comment(act_id, user_id))
