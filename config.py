@@ -102,6 +102,10 @@ class Config:
     # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 
+    # 博雅 crawler: retries of a network error or 5xx, waiting backoff, 2*backoff, ... seconds
+    BYKC_RETRIES = env_int("BYKC_RETRIES", 2)
+    BYKC_RETRY_BACKOFF_SECONDS = float(env("BYKC_RETRY_BACKOFF_SECONDS", "1"))
+
 
 class TestConfig(Config):
     TESTING = True

@@ -48,11 +48,12 @@ def default_jobs(config):
     """The job table; jobs whose service is not configured are left out (and said so)."""
     jobs = []
     if config.get("WECHAT_APPID"):
-        jobs.append(Job("wechat-token", config["WECHAT_TOKEN_REFRESH_SECONDS"], tasks.refresh_wechat_token))
+        interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
+        jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
     else:
         log.warning("WECHAT_APPID is not set: the WeChat token job is off")
     if config.get("BYKC_USERNAME") and config.get("BYKC_PASSWORD"):
-        jobs.append(Job("boya-import", config["BOYA_CRAWL_MINUTES"] * 60, tasks.BoyaImportJob()))
+        jobs.append(Job("boya-import", max(1, config["BOYA_CRAWL_MINUTES"]) * 60, tasks.BoyaImportJob()))
     else:
         log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
     jobs.append(Job("reminders", REMINDER_INTERVAL_SECONDS, tasks.send_reminders))

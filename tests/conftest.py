@@ -141,5 +141,6 @@ def fake_bykc(app, monkeypatch):
     monkeypatch.setitem(app.config, "BYKC_PASSWORD", site.password)
     monkeypatch.setitem(app.config, "BYKC_RSA_PUBLIC_KEY", site.public_key_b64)
     monkeypatch.setitem(app.config, "BYKC_TIMEOUT_SECONDS", 2.0)
+    monkeypatch.setitem(app.config, "BYKC_RETRY_BACKOFF_SECONDS", 0)
     yield site
     site.stop()

@@ -245,3 +245,11 @@ def test_system_account_is_not_a_follower():
     import_courses([course(1)])
     assert notices_of(templates.NEW_BOYA) == []
     assert db.session.get(User, owner.id).follow_boya is True
+
+
+def test_crawl_boya_site_down_is_a_clear_error(app, fake_bykc, monkeypatch):
+    fake_bykc.stop()
+    monkeypatch.setitem(app.config, "BYKC_TIMEOUT_SECONDS", 0.5)
+    result = app.test_cli_runner().invoke(args=["crawl-boya", "--once"])
+    assert result.exit_code == 1
+    assert "SiteDown" in result.output

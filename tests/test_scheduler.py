@@ -1,6 +1,9 @@
 """The scheduler process: its jobs, their leases, and a failing job not stopping it."""
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -332,3 +335,37 @@ def test_always_on_jobs_run_in_the_scheduler(app, job_name):
     scheduler = Scheduler(app, default_jobs(app.config))
     assert scheduler.run_job(job_named(scheduler.jobs, job_name)) is True
     scheduler.release_leases()
+
+
+# -- the real command, in its own process ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_scheduler_command_runs_in_its_own_process_and_stops_on_sigterm(database_url, tmp_path):
+    participant = make_user()
+    activity = make_activity(begin=now() + timedelta(minutes=10))
+    join(activity, participant)
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="scheduler-test-secret",
+        UPLOAD_FOLDER=str(tmp_path),
+        WECHAT_APPID="",
+        BYKC_USERNAME="",
+        LOG_LEVEL="INFO",
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "scheduler"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not notices_of(templates.ACT_STARTING):
+            time.sleep(0.1)
+        reminders = notices_of(templates.ACT_STARTING)
+        assert [recipients for _, recipients in reminders] == [[participant.id]]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=20)[0].decode()
+    assert process.returncode == 0, output
+    assert "stopped" in output

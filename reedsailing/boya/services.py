@@ -78,6 +78,8 @@ def client_from_config(config, **overrides):
         "password": config["BYKC_PASSWORD"],
         "rsa_public_key": config["BYKC_RSA_PUBLIC_KEY"],
         "timeout": config["BYKC_TIMEOUT_SECONDS"],
+        "retries": config.get("BYKC_RETRIES", 2),
+        "backoff": config.get("BYKC_RETRY_BACKOFF_SECONDS", 1.0),
         **overrides,
     }
     return BykcClient(**arguments)
