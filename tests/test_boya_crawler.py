@@ -78,6 +78,15 @@ def test_expired_token_logs_in_once_more_and_retries(site):
     assert site.logins == 2
 
 
+def test_expiry_shown_as_an_undecryptable_page_also_relogs_in(site):
+    site.expired_as_garbage = True
+    client = BykcClient(**site.client_args())
+    client.check_login()
+    site.expire_tokens()
+    assert len(client.fetch_course_records()) == 3
+    assert site.logins == 2
+
+
 def test_token_refused_even_after_fresh_login_is_token_expired(site):
     site.reject_all_tokens = True
     client = BykcClient(**site.client_args())
@@ -190,6 +199,9 @@ def test_html_to_text():
 
 
 def test_crawler_imports_neither_flask_nor_a_database():
-    code = "import sys, crawler; print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'reedsailing'}))"
+    code = (
+        "import sys, crawler; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy', 'reedsailing'}))"
+    )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"

@@ -183,12 +183,13 @@ def test_course_that_is_over_is_recorded_but_not_announced():
 
 
 def test_long_fields_are_cut_to_fit():
-    import_courses([course(1, name="长" * 300, place="地" * 300, courseDesc="<p>" + "字" * 5000 + "</p>")])
+    long_course = course(1, name="长" * 300, place="地" * 300, courseDesc="<p>" + "字" * 5000 + "</p>")
+    import_courses([long_course])
     activity = activity_of(1)
     assert len(activity.name) == 100
     assert len(activity.description) == 2000
     assert len(db.session.get(Address, activity.address_id).name) == 50
-    assert import_courses([course(1, name="长" * 300, place="地" * 300, courseDesc="<p>" + "字" * 5000 + "</p>")]).unchanged == 1
+    assert import_courses([long_course]).unchanged == 1  # cut values compare equal next time
 
 
 def test_import_without_system_account_says_run_seed():

@@ -9,7 +9,8 @@ It has its own RSA key pair (made here, per instance) and serves:
 - `POST /sscv/<api>` -> the encrypted API (getUserProfile,
   queryStudentSemesterCourseByPage with paging, getAllConfig).
 
-Knobs for failure tests: `expire_tokens()`, `reject_all_tokens`, `garble`,
+Knobs for failure tests: `expire_tokens()`, `reject_all_tokens`,
+`expired_as_garbage`, `garble`,
 `slow_seconds`, `fail_5xx` (that many 500 answers first), `max_page_size`.
 """
 
@@ -82,6 +83,7 @@ class FakeBykc:
         self.logins = 0  # successful SSO form posts
         self.api_calls = []  # (api, body)
         self.reject_all_tokens = False
+        self.expired_as_garbage = False  # refuse a token with an undecryptable page
         self.garble = False
         self.slow_seconds = 0
         self.fail_5xx = 0
@@ -157,7 +159,8 @@ class FakeBykc:
         if api == "getUserProfile":
             return {"employeeId": self.username, "realName": "测试同学"}
         if api == "getAllConfig":
-            return {"semester": [{"semesterStartDate": "2025-02-24 00:00:00", "semesterEndDate": "2025-07-06 00:00:00"}]}
+            semester = {"semesterStartDate": "2025-02-24 00:00:00", "semesterEndDate": "2025-07-06 00:00:00"}
+            return {"semester": [semester]}
         if api == "queryStudentSemesterCourseByPage":
             size = max(1, int(body.get("pageSize") or 10))
             if self.max_page_size:
@@ -259,6 +262,8 @@ class FakeBykc:
                     return self._send(200, "<html><body>系统维护中</body></html>")
                 token = self.headers.get("auth_token")
                 if fake.reject_all_tokens or token not in fake.tokens or self.headers.get("authtoken") != token:
+                    if fake.expired_as_garbage:
+                        return self._send(200, "<html><body>请重新登录</body></html>")
                     answer = {"status": "1", "errmsg": "会话已失效，请重新登录", "data": None}
                 else:
                     data = fake.answer_api(api, body)
