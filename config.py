@@ -114,6 +114,10 @@ class Config:
     # How many reverse proxies (nginx) stand in front and set X-Forwarded-For/-Proto.
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
+    # 博雅 crawler: retries of a network error or 5xx, waiting backoff, 2*backoff, ... seconds
+    BYKC_RETRIES = env_int("BYKC_RETRIES", 2)
+    BYKC_RETRY_BACKOFF_SECONDS = float(env("BYKC_RETRY_BACKOFF_SECONDS", "1"))
+
 
 class TestConfig(Config):
     TESTING = True

@@ -3,12 +3,16 @@
 import click
 from flask.cli import AppGroup
 
+from .boya.cli import crawl_boya_command
 from .errors import ApiError
+from .scheduler import scheduler_command
 
 
 def register(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(crawl_boya_command)
+    app.cli.add_command(scheduler_command)
 
 
 @click.command("seed")

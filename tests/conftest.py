@@ -127,3 +127,20 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def fake_bykc(app, monkeypatch):
+    """A fake 博雅 course site (tests/support/fake_bykc.py); the BYKC_* settings point at it."""
+    from tests.support.fake_bykc import FakeBykc
+
+    site = FakeBykc().start()
+    monkeypatch.setitem(app.config, "BYKC_BASE_URL", site.base_url)
+    monkeypatch.setitem(app.config, "BYKC_SSO_URL", site.sso_url)
+    monkeypatch.setitem(app.config, "BYKC_USERNAME", site.username)
+    monkeypatch.setitem(app.config, "BYKC_PASSWORD", site.password)
+    monkeypatch.setitem(app.config, "BYKC_RSA_PUBLIC_KEY", site.public_key_b64)
+    monkeypatch.setitem(app.config, "BYKC_TIMEOUT_SECONDS", 2.0)
+    monkeypatch.setitem(app.config, "BYKC_RETRY_BACKOFF_SECONDS", 0)
+    yield site
+    site.stop()

@@ -1,0 +1,130 @@
+"""`python manage.py scheduler`: the process that runs the periodic jobs.
+
+A `schedule` loop; each run happens in its own app context and a failing job is
+logged while the loop goes on. Every job is guarded by a lease in Redis (or in the
+database without Redis): the scheduler that holds it renews it on each run and keeps
+it between runs, so a second scheduler started by mistake skips that job until the
+first one has been gone for a whole lease.
+"""
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import click
+import schedule
+from flask import current_app
+
+from . import store, tasks
+
+log = logging.getLogger(__name__)
+
+REMINDER_INTERVAL_SECONDS = 60
+HOUSEKEEPING_INTERVAL_SECONDS = 3600
+
+
+@dataclass
+class Job:
+    name: str
+    interval: float  # seconds between runs
+    func: Callable[[], object]
+
+    @property
+    def lock_name(self):
+        return f"scheduler:{self.name}"
+
+    @property
+    def lease_seconds(self):
+        # Longer than the interval, so the holder renews it before it lapses.
+        return int(self.interval * 2 + 60)
+
+
+def default_jobs(config):
+    """The job table; jobs whose service is not configured are left out (and said so)."""
+    jobs = []
+    if config.get("WECHAT_APPID"):
+        interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
+        jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
+    else:
+        log.warning("WECHAT_APPID is not set: the WeChat token job is off")
+    if config.get("BYKC_USERNAME") and config.get("BYKC_PASSWORD"):
+        jobs.append(Job("boya-import", max(1, config["BOYA_CRAWL_MINUTES"]) * 60, tasks.BoyaImportJob()))
+    else:
+        log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
+    jobs.append(Job("reminders", REMINDER_INTERVAL_SECONDS, tasks.send_reminders))
+    jobs.append(Job("housekeeping", HOUSEKEEPING_INTERVAL_SECONDS, tasks.housekeeping))
+    return jobs
+
+
+class Scheduler:
+    def __init__(self, app, jobs, owner=None):
+        self.app = app
+        self.jobs = list(jobs)
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.clock = schedule.Scheduler()
+        for job in self.jobs:
+            self.clock.every(job.interval).seconds.do(self.run_job, job)
+
+    def run_job(self, job):
+        """Run `job` once if this scheduler holds (or can take) its lease.
+
+        True when it ran to the end; False when another scheduler holds the lease
+        or the job failed (logged).
+        """
+        with self.app.app_context():
+            try:
+                if not store.acquire_lock(job.lock_name, self.owner, job.lease_seconds):
+                    log.info("job %s: another scheduler holds it; skipped", job.name)
+                    return False
+                job.func()
+                return True
+            except Exception:
+                log.exception("job %s failed; the scheduler goes on", job.name)
+                return False
+
+    def run_all(self):
+        for job in self.jobs:
+            self.run_job(job)
+
+    def release_leases(self):
+        """Give the leases back (on a clean stop), so a replacement starts at once."""
+        with self.app.app_context():
+            for job in self.jobs:
+                try:
+                    store.release_lock(job.lock_name, self.owner)
+                except Exception:
+                    log.exception("could not release the lease of job %s", job.name)
+
+    def run_forever(self, stop=None, max_idle_seconds=1.0):
+        """Run every job now, then each at its interval until `stop` is set."""
+        stop = stop or threading.Event()
+        log.info("scheduler %s: jobs %s", self.owner, ", ".join(f"{j.name}/{j.interval:g}s" for j in self.jobs))
+        try:
+            self.run_all()
+            while not stop.is_set():
+                self.clock.run_pending()
+                idle = self.clock.idle_seconds
+                stop.wait(max_idle_seconds if idle is None else min(max(idle, 0.05), max_idle_seconds))
+        finally:
+            self.release_leases()
+            log.info("scheduler %s stopped", self.owner)
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the periodic jobs (WeChat token, 博雅 import, reminders, housekeeping)."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def request_stop(signum, frame):
+        log.info("signal %s: stopping after the current job", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    Scheduler(app, default_jobs(app.config)).run_forever(stop)

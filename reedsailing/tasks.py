@@ -1,0 +1,156 @@
+"""The scheduler's jobs. Each runs inside an app context that the scheduler pushes,
+and is safe to run again (or by a second process): it claims its work first."""
+
+import logging
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select, union_all, update
+
+from . import wechat
+from .boya.services import ImportBusy, client_from_config, credentials_configured, run_import
+from .extensions import db
+from .messages import templates
+from .messages.services import notify
+from .models import Activity, Admin, EmailCode, Organization, Participation, User
+from .timeutil import now
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+# Upload sub-folders the housekeeping sweeps, and how old an unreferenced file must be
+# before it goes: an upload is referenced within minutes of being made, a QR code is
+# generated on demand and only cached.
+UPLOAD_RETENTION_SECONDS = {"orgs": DAY, "acts": DAY, "qrcode": 7 * DAY}
+_UPLOAD_URL = re.compile(r"/uploads/([^/?#]+)/([^/?#]+)")
+
+
+def refresh_wechat_token():
+    """Fetch a fresh WeChat access token and store it for every process."""
+    if not wechat.configured():
+        log.info("WECHAT_APPID is not set: no access token to refresh")
+        return None
+    token = wechat.fetch_access_token()
+    log.info("WeChat access token refreshed")
+    return token
+
+
+class BoyaImportJob:
+    """The periodic 博雅 import. Keeps one course-site client between runs, so its
+    token is reused until the site refuses it."""
+
+    def __init__(self):
+        self.client = None
+        self.settings = None
+
+    def __call__(self):
+        config = current_app.config
+        if not credentials_configured(config):
+            log.info("BYKC_USERNAME/BYKC_PASSWORD are not set: no 博雅 import")
+            return None
+        settings = tuple(
+            config[key]
+            for key in ("BYKC_BASE_URL", "BYKC_SSO_URL", "BYKC_USERNAME", "BYKC_PASSWORD", "BYKC_RSA_PUBLIC_KEY")
+        )
+        if self.client is None or settings != self.settings:
+            self.client, self.settings = client_from_config(config), settings
+        try:
+            return run_import(self.client)
+        except ImportBusy:
+            log.info("a 博雅 import is already running elsewhere; skipped")
+            return None
+
+
+def send_reminders(at=None):
+    """Notice 11 to the participants of every activity beginning within
+    REMINDER_MINUTES, once per activity: each activity is claimed with a conditional
+    UPDATE of `reminded_at` in the transaction that adds the notice, so two
+    processes never both send it. Returns how many activities were claimed."""
+    moment = at or now()
+    horizon = moment + timedelta(minutes=current_app.config["REMINDER_MINUTES"])
+    due = db.session.execute(
+        select(Activity.id)
+        .where(Activity.reminded_at.is_(None), Activity.begin_time > moment, Activity.begin_time <= horizon)
+        .order_by(Activity.begin_time)
+    ).scalars().all()
+    db.session.commit()
+    claimed = 0
+    for act_id in due:
+        try:
+            won = db.session.execute(
+                update(Activity)
+                .where(Activity.id == act_id, Activity.reminded_at.is_(None))
+                .values(reminded_at=moment)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not won:
+                db.session.rollback()
+                continue
+            participant_ids = db.session.scalars(
+                select(Participation.user_id).where(Participation.act_id == act_id)
+            ).all()
+            notify(templates.ACT_STARTING, participant_ids, act=db.session.get(Activity, act_id))
+            db.session.commit()
+            claimed += 1
+        except Exception:
+            db.session.rollback()
+            log.exception("reminder for activity %s failed", act_id)
+    if claimed:
+        log.info("reminders sent for %d activities", claimed)
+    return claimed
+
+
+def purge_expired_codes(at=None):
+    """Delete mail verification codes that have expired; returns how many."""
+    removed = db.session.execute(
+        delete(EmailCode).where(EmailCode.expires_at < (at or now())).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return removed
+
+
+def referenced_uploads():
+    """(sub-folder, file name) of every upload some avatar URL points at."""
+    columns = (Organization.avatar, Activity.avatar, User.avatar, Admin.avatar)
+    query = union_all(*(select(column.label("url")).where(column.is_not(None)) for column in columns))
+    found = set()
+    for url in db.session.scalars(query):
+        match = _UPLOAD_URL.search(url)
+        if match:
+            found.add((match.group(1), match.group(2)))
+    db.session.commit()
+    return found
+
+
+def purge_orphan_uploads():
+    """Delete upload files nobody references any more (see UPLOAD_RETENTION_SECONDS)."""
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    referenced = referenced_uploads()
+    removed = 0
+    for sub, keep_seconds in UPLOAD_RETENTION_SECONDS.items():
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        cutoff = time.time() - keep_seconds
+        for path in folder.iterdir():
+            if path.is_symlink() or not path.is_file() or path.name.startswith("."):
+                continue
+            if (sub, path.name) in referenced or path.stat().st_mtime > cutoff:
+                continue
+            try:
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def housekeeping():
+    codes = purge_expired_codes()
+    files = purge_orphan_uploads()
+    if codes or files:
+        log.info("housekeeping: %d expired codes, %d orphaned uploads removed", codes, files)
+    return codes, files
