@@ -4,11 +4,13 @@ import click
 from flask.cli import AppGroup
 
 from .errors import ApiError
+from .organizations import cli as organizations_cli
 
 
 def register(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(organizations_cli.orgs_cli)
 
 
 @click.command("seed")
