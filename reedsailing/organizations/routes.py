@@ -174,10 +174,10 @@ def get_org(org_id):
 @auth.login_required
 def update_org(org_id):
     """Edit an organisation's name, description or avatar (its managers, admins)."""
-    org = services.get_org(org_id, detail=True)
+    org = services.get_org(org_id)
     _require_manager(org)
-    changes = load(org_update_body)
-    return org_schema.dump(services.update_org(org, changes))
+    services.update_org(org, load(org_update_body))
+    return org_schema.dump(services.get_org(org_id, detail=True))
 
 
 @bp.delete("/organizations/<int:org_id>/")
