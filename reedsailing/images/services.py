@@ -71,11 +71,11 @@ def _wechat_code(path, width):
     except wechat.WeChatError as error:
         log.warning("WeChat mini-program code failed: %s (code %s)", error, error.code)
         raise ApiError(502, f"生成小程序码失败：{error}") from error
-    try:
-        return data, storage.check_image(data)
-    except ApiError as error:
+    extension = storage.identify(data)
+    if extension is None:
         # WeChat answered something that is not an image: never store it as one.
-        raise ApiError(502, "生成小程序码失败：微信返回的不是图片。") from error
+        raise ApiError(502, "生成小程序码失败：微信返回的不是图片。")
+    return data, extension
 
 
 def _local_qr(path, width):

@@ -70,6 +70,19 @@ def check_image(data):
         raise BadRequest(str(error) or NOT_AN_IMAGE) from error
 
 
+def identify(data):
+    """The extension of bytes whose header is a supported image, else None.
+
+    Only for images from a trusted source (WeChat's mini-program codes): it tells an
+    image from an error document without decoding every pixel.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return EXTENSIONS.get(image.format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+
+
 def _sniff(data):
     try:
         with warnings.catch_warnings():
