@@ -253,7 +253,8 @@ def test_admin_charts(client, count_queries):
         assert client.get(f"/api/charts/{path}/", headers=headers(student)).status_code == 403
         assert client.get(f"/api/charts/{path}/").status_code == 401
     assert client.get("/api/charts/popular_orgs/?limit=0", headers=headers(admin)).status_code == 400
-    page = client.get("/api/charts/")
+    assert client.get("/api/charts/").status_code == 404
+    page = client.get("/charts/")
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert "/api/charts/popular_orgs/" in html and "<svg" not in html.split("<script>")[0]

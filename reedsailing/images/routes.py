@@ -117,11 +117,12 @@ def act_categories_chart():
     return charts.category_share()
 
 
-@bp.get("/charts/")
-@doc(response={"type": "string", "description": "text/html"})
 @auth.public
 def charts_page():
-    """The admin charts page; a data-free shell that fetches the charts with the admin token."""
+    """The admin charts page: a data-free shell that fetches the charts with the admin token.
+
+    Served outside /api (it is HTML, every /api answer is JSON) at /charts/.
+    """
     base = url_for("images.popular_orgs_chart").rsplit("/popular_orgs/", 1)[0]
     response = current_app.make_response(render_template("charts.html", base=base))
     response.headers["Cache-Control"] = "no-store"
@@ -142,5 +143,7 @@ def serve_upload(sub, name):
 
 @bp.record_once
 def _register_upload_route(state):
-    # Outside /api: the URLs the app stores are {PUBLIC_BASE_URL}/uploads/<sub>/<name>.
+    # Outside /api: the stored URLs are {PUBLIC_BASE_URL}/uploads/<sub>/<name>; the
+    # charts page is HTML, and every /api answer is JSON.
     state.app.add_url_rule("/uploads/<sub>/<name>", endpoint="uploads", view_func=serve_upload, methods=["GET"])
+    state.app.add_url_rule("/charts/", endpoint="charts", view_func=charts_page, methods=["GET"])
