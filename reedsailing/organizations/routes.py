@@ -8,13 +8,13 @@ from sqlalchemy.orm import joinedload
 
 from .. import auth
 from ..apidoc import doc
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..http import json_body, load
 from ..models import Block, OrgApplication, Organization
+from ..permissions import is_org_manager
 from ..queries import SearchBody, contains, paginate, search_term
 from ..schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
-from ..errors import NotFound
 from . import services
 from .schemas import (
     ApplicationBody,
@@ -201,8 +201,6 @@ def transfer_owner(org_id):
 
 
 def _require_manager(org):
-    from ..permissions import is_org_manager
-
     if auth.current_admin() is None and not is_org_manager(auth.current_user().id, org.id):
         raise Forbidden("只有组织管理员可以修改组织信息。")
 
