@@ -1,10 +1,10 @@
 """The admin CLI: `python manage.py <command>` (same as `flask --app wsgi <command>`)."""
 
 import click
-from flask.cli import AppGroup
 
 from .boya.cli import crawl_boya_command
 from .errors import ApiError
+from .organizations import cli as organizations_cli
 from .scheduler import scheduler_command
 
 
@@ -13,6 +13,7 @@ def register(app):
     app.cli.add_command(create_admin_command)
     app.cli.add_command(crawl_boya_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(organizations_cli.orgs_cli)
 
 
 @click.command("seed")

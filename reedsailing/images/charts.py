@@ -1,0 +1,45 @@
+"""Chart data for the admin console: `[{name, value}]`, one query per chart (§11)."""
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Activity, Category, Follow, Organization
+
+UNCATEGORISED = "未分类"
+
+
+def _pairs(statement):
+    return [{"name": name, "value": int(value)} for name, value in db.session.execute(statement)]
+
+
+def popular_orgs(limit):
+    """Organisations by number of followers, most followed first."""
+    followers = func.count(Follow.id)
+    return _pairs(
+        select(Organization.name, followers)
+        .outerjoin(Follow, Follow.org_id == Organization.id)
+        .group_by(Organization.id, Organization.name)
+        .order_by(followers.desc(), Organization.id)
+        .limit(limit)
+    )
+
+
+def popular_activities(limit):
+    """Activities by number of participants (the maintained `joined_count`)."""
+    return _pairs(
+        select(Activity.name, Activity.joined_count)
+        .order_by(Activity.joined_count.desc(), Activity.id)
+        .limit(limit)
+    )
+
+
+def category_share():
+    """Number of activities per category; activities without one count as 未分类."""
+    count = func.count(Activity.id)
+    return _pairs(
+        select(func.coalesce(Category.name, UNCATEGORISED), count)
+        .select_from(Activity)
+        .outerjoin(Category, Category.id == Activity.category_id)
+        .group_by(Category.id, Category.name)
+        .order_by(count.desc(), Category.id)
+    )

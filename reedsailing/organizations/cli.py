@@ -1,0 +1,53 @@
+"""`python manage.py orgs ...`: deciding organisation applications from a shell."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import OrgApplication
+from ..models.organizations import APPROVED, PENDING, REJECTED
+from ..timeutil import format_time
+
+orgs_cli = AppGroup("orgs", help="Organisation applications: list the pending ones, decide one.")
+DECISIONS = {"approve": APPROVED, "reject": REJECTED}
+
+
+@orgs_cli.command("pending")
+def pending_command():
+    """List the pending organisation applications, oldest first."""
+    applications = db.session.scalars(
+        select(OrgApplication)
+        .options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
+        .where(OrgApplication.status == PENDING)
+        .order_by(OrgApplication.id)
+    ).all()
+    if not applications:
+        click.echo("no pending applications")
+        return
+    for application in applications:
+        click.echo(
+            f"#{application.id}  {application.name}  [{application.block.name}]  "
+            f"by {application.user.name or '-'} (user {application.user_id}, {application.user.email or 'no email'})  "
+            f"{format_time(application.pub_time)}"
+        )
+        click.echo(f"    {application.description}")
+
+
+@orgs_cli.command("decide")
+@click.argument("application_id", type=int)
+@click.argument("decision", type=click.Choice(sorted(DECISIONS)))
+def decide_command(application_id, decision):
+    """Approve or reject application ID; the applicant is notified (notice 6)."""
+    from .services import decide
+
+    try:
+        application, org = decide(application_id, DECISIONS[decision])
+    except ApiError as error:
+        raise click.ClickException(error.detail) from error
+    if org is not None:
+        click.echo(f"application #{application.id} approved: organisation {org.name!r} created (id {org.id})")
+    else:
+        click.echo(f"application #{application.id} rejected")

@@ -1,0 +1,156 @@
+"""Bodies and answers of the organisation routes (original-system.md §2.4, §4.6-§4.11)."""
+
+from marshmallow import fields, validate
+
+from ..fields import DateTime, Id, LenientInteger, Schema, Text
+from ..models.blocks import ORG_BLOCKS
+from ..schemas import BlockSchema, OrgSchema, PublicUserSchema, UserSchema
+
+BLOCK_CHOICE = validate.OneOf(ORG_BLOCKS, error="组织只能属于社团、学生会或志愿版块（1、3、4）。")
+
+
+# ---- bodies -----------------------------------------------------------------------
+
+
+class ApplicationBody(Schema):
+    name = Text(50, min_length=1, required=True)
+    description = Text(500, min_length=1, required=True)
+    block = LenientInteger(required=True, validate=[BLOCK_CHOICE])
+    user = Id()  # the app sends the caller's id; anyone else's is a 403
+
+
+class DecisionBody(Schema):
+    status = fields.Integer(
+        strict=False,
+        required=True,
+        validate=validate.OneOf((1, 2), error="status 只能是 1（通过）或 2（拒绝）。"),
+    )
+
+
+class ApplicationQuery(Schema):
+    status = fields.Integer(strict=False, validate=validate.OneOf((0, 1, 2), error="status 只能是 0、1 或 2。"))
+
+
+class OrgCreateBody(Schema):
+    name = Text(50, min_length=1, required=True)
+    description = Text(500, allow_none=True)
+    avatar = Text(500, allow_none=True)
+    owner = Id(required=True)
+    block = LenientInteger(required=True, validate=[BLOCK_CHOICE])
+
+
+class OrgUpdateBody(Schema):
+    name = Text(50, min_length=1)
+    description = Text(500, allow_none=True)
+    avatar = Text(500, allow_none=True)
+
+
+class OwnerBody(Schema):
+    owner = Id(required=True)
+
+
+class ManagerBody(Schema):
+    org = Id(required=True)
+    person = Id(required=True)
+
+
+class FollowBody(Schema):
+    org = Id(required=True)
+    person = Id()  # optional for students (the caller), required for admins
+
+
+class MemberQuery(Schema):
+    """`?user=&org=` of the DELETE routes (the app puts their parameters in the query)."""
+
+    user = Id(required=True)
+    org = Id(required=True)
+
+
+class RelationBody(Schema):
+    org = Id(required=True)
+    user = Id()
+
+
+class FeedbackBody(Schema):
+    content = Text(500, min_length=1, required=True)
+    user = Id()
+
+
+class FeedbackQuery(Schema):
+    content = Text(100, load_default="")
+    user = Id()
+
+
+# ---- answers ----------------------------------------------------------------------
+
+
+class ApplicationFlatSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    pub_time = DateTime()
+    status = fields.Integer()
+    user = fields.Integer(attribute="user_id")
+    block = fields.Integer(attribute="block_id")
+
+
+class ApplicationSchema(ApplicationFlatSchema):
+    """Only admins read applications, so the applicant comes unmasked."""
+
+    user = fields.Nested(UserSchema)
+    block = fields.Nested(BlockSchema)
+
+
+class DecisionResult(Schema):
+    status = fields.Integer()
+    __receivers__ = fields.List(fields.Integer())
+
+
+class OwnerResult(Schema):
+    owner = fields.Integer()
+    __receivers__ = fields.List(fields.Integer())
+
+
+class MemberRowSchema(Schema):
+    """A manager or follow row: `{id, org, person}`."""
+
+    id = fields.Integer()
+    org = fields.Integer(attribute="org_id")
+    person = fields.Integer(attribute="user_id")
+
+
+class ManagerResult(MemberRowSchema):
+    __receivers__ = fields.List(fields.Integer())
+
+
+class ReceiversResult(Schema):
+    __receivers__ = fields.List(fields.Integer())
+
+
+class OrgWrapSchema(Schema):
+    """`{org: OrgDetail}` (followed and managed organisations)."""
+
+    org = fields.Nested(OrgSchema)
+
+
+class PersonWrapSchema(Schema):
+    """`{person: User}` (an organisation's managers)."""
+
+    person = fields.Nested(PublicUserSchema, attribute="user")
+
+
+class RelationResult(Schema):
+    isFollower = fields.Boolean()  # noqa: N815 - the client's field names
+    isManager = fields.Boolean()  # noqa: N815
+    isOwner = fields.Boolean()  # noqa: N815
+
+
+class FeedbackSchema(Schema):
+    id = fields.Integer()
+    content = fields.String()
+    pub_time = DateTime()
+    user = fields.Integer(attribute="user_id")
+
+
+class FeedbackDetailSchema(FeedbackSchema):
+    user = fields.Nested(UserSchema)

@@ -1,0 +1,261 @@
+"""Uploads (avatars), the served files, QR codes and the admin charts."""
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from reedsailing import store, wechat
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Organization
+from tests.factories import follow, headers, make_activity, make_admin, make_category, make_org, make_user
+
+
+def image_bytes(kind="PNG", size=(16, 16), noise=False, **save):
+    image = Image.new("RGB", size, (200, 30, 30))
+    if noise:
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **save)
+    return buffer.getvalue()
+
+
+def files_in(app, sub):
+    folder = Path(app.config["UPLOAD_FOLDER"]) / sub
+    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+
+
+def upload(client, url, principal, data, filename="a.png"):
+    return client.post(url, data={"image": (io.BytesIO(data), filename)}, headers=headers(principal),
+                       content_type="multipart/form-data")
+
+
+def test_manager_uploads_org_avatar_served_publicly_and_replaced(app, client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    url = f"/api/organizations/{org.id}/avatar/"
+    first = upload(client, url, owner, image_bytes())
+    assert first.status_code == 200
+    assert set(first.json) == {"img"}
+    img = first.json["img"]
+    assert img.startswith("http://testserver/uploads/orgs/") and img.endswith(".png")
+    name = img.rsplit("/", 1)[1]
+    assert len(name) == 36 and files_in(app, "orgs").count(name) == 1
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).avatar == img
+    served = client.get(f"/uploads/orgs/{name}")  # no token
+    assert served.status_code == 200 and served.mimetype == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.data == image_bytes()
+    second = upload(client, url, owner, image_bytes("JPEG"), filename="b.png")
+    assert second.status_code == 200 and second.json["img"].endswith(".jpg")
+    assert name not in files_in(app, "orgs")
+    assert second.json["img"].rsplit("/", 1)[1] in files_in(app, "orgs")
+
+
+def test_upload_parses_multipart_declared_as_form_urlencoded(app, client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    data = image_bytes("GIF")
+    boundary = "----WeChatBoundary7MA4YWxkTrZu0gW"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"tmp.jpg\"\r\n"
+        f"Content-Type: image/jpeg\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    response = client.post(f"/api/organizations/{org.id}/avatar/", data=body, headers=headers(owner),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.json
+    assert response.json["img"].endswith(".gif")
+
+
+@pytest.mark.parametrize("kind,extension", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")])
+def test_each_format_gets_its_real_extension(client, kind, extension):
+    owner = make_user()
+    org = make_org(owner=owner)
+    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, image_bytes(kind), filename="x.exe")
+    assert response.status_code == 200 and response.json["img"].endswith(f".{extension}")
+
+
+def _zip_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("evil.js", "alert(1)")
+    return buffer.getvalue()
+
+
+def _png_with_text(text):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    return image_bytes(pnginfo=info)
+
+
+REFUSED = {
+    "renamed text file": b"hello, this is plain text\n" * 10,
+    "html": b"<html><script>alert(1)</script></html>",
+    "empty": b"",
+    "truncated png": image_bytes(noise=True)[:-30],
+    "png + zip": image_bytes() + _zip_bytes(),
+    "png + html": image_bytes() + b"<script>alert(1)</script>",
+    "jpeg + trailing": image_bytes("JPEG") + b"GIF89a trailing payload",
+    "gif + trailing": image_bytes("GIF") + b"<html>",
+    "script in png text chunk": _png_with_text("<script>alert(document.cookie)</script>"),
+    "bmp": image_bytes("BMP"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_non_images_and_polyglots_are_refused_and_nothing_is_stored(app, client, case):
+    owner = make_user()
+    org = make_org(owner=owner)
+    before = files_in(app, "orgs")
+    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, REFUSED[case], filename="photo.png")
+    assert response.status_code == 400, (case, response.json)
+    assert response.json["detail"]
+    assert files_in(app, "orgs") == before
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id).avatar is None
+
+
+def test_oversized_images_are_refused(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 0.01)  # 10 KB
+    owner = make_user()
+    org = make_org(owner=owner)
+    url = f"/api/organizations/{org.id}/avatar/"
+    before = files_in(app, "orgs")
+    big = image_bytes(size=(80, 80), noise=True)
+    assert 10 * 1024 < len(big) < 64 * 1024
+    response = upload(client, url, owner, big)
+    assert response.status_code == 400 and "MB" in response.json["detail"]
+    huge = image_bytes(size=(300, 300), noise=True)
+    response = upload(client, url, owner, huge)
+    assert response.status_code == 413 and response.json["detail"]
+    assert files_in(app, "orgs") == before
+
+
+def test_upload_input_and_roles(client):
+    owner, stranger, manager = make_user(), make_user(), make_user()
+    org = make_org(owner=owner, managers=[manager])
+    url = f"/api/organizations/{org.id}/avatar/"
+    assert upload(client, url, stranger, image_bytes()).status_code == 403
+    assert upload(client, url, manager, image_bytes()).status_code == 200
+    assert upload(client, url, make_admin(), image_bytes()).status_code == 200
+    assert upload(client, "/api/organizations/999999/avatar/", owner, image_bytes()).status_code == 404
+    assert client.post(url, data={"image": (io.BytesIO(image_bytes()), "a.png")}).status_code == 401
+    wrong_field = client.post(url, data={"file": (io.BytesIO(image_bytes()), "a.png")}, headers=headers(owner))
+    assert wrong_field.status_code == 400 and wrong_field.json["detail"]
+    assert client.post(url, json={"image": "x"}, headers=headers(owner)).status_code == 400
+
+
+def test_activity_avatar_upload_and_removal(app, client):
+    owner, stranger = make_user(), make_user()
+    activity = make_activity(owner=owner)
+    url = f"/api/activities/{activity.id}/avatar/"
+    assert upload(client, url, stranger, image_bytes()).status_code == 403
+    response = upload(client, url, owner, image_bytes())
+    assert response.status_code == 200 and response.json["img"].startswith("http://testserver/uploads/acts/")
+    name = response.json["img"].rsplit("/", 1)[1]
+    assert name in files_in(app, "acts")
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).avatar == response.json["img"]
+    assert client.delete(url, headers=headers(stranger)).status_code == 403
+    removed = client.delete(url, headers=headers(owner))
+    assert removed.status_code == 204 and removed.data == b""
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).avatar is None
+    assert name not in files_in(app, "acts")
+    assert client.get(f"/uploads/acts/{name}").status_code == 404
+    assert client.delete("/api/activities/999999/avatar/", headers=headers(owner)).status_code == 404
+    # Managers of the activity's organisation may change it too.
+    manager = make_user()
+    org_activity = make_activity(org=make_org(managers=[manager]))
+    assert upload(client, f"/api/activities/{org_activity.id}/avatar/", manager, image_bytes()).status_code == 200
+
+
+def test_served_uploads_only_accept_safe_names(client):
+    for path in ("/uploads/orgs/nothere.png", "/uploads/etc/" + "a" * 32 + ".png", "/uploads/orgs/..%2F..%2Fconfig.py",
+                 "/uploads/orgs/" + "a" * 32 + ".png"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json["detail"]
+
+
+def test_local_qr_code(app, client):
+    user = make_user()
+    before = files_in(app, "qrcode")
+    body = {"path": "pages/sections/act-detail/act-detail?actId=12", "width": 430}
+    response = client.post("/api/qrcode/", json=body, headers=headers(user))
+    assert response.status_code == 200 and set(response.json) == {"img"}
+    img = response.json["img"]
+    assert img.startswith("http://testserver/uploads/qrcode/") and img.endswith(".png")
+    served = client.get(img.replace("http://testserver", ""))
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.format == "PNG" and 300 <= image.size[0] <= 430
+    assert client.post("/api/qrcode/", json=body, headers=headers(make_admin())).json["img"] == img
+    assert len(set(files_in(app, "qrcode")) - set(before)) <= 1
+    other = client.post("/api/qrcode/", json={**body, "width": "280"}, headers=headers(user))
+    assert other.status_code == 200 and other.json["img"] != img
+    for bad in ({}, {"path": ""}, {"path": "<script>"}, {"path": "p" * 300}, {"path": "pages/index/index", "width": 5},
+                {"path": "pages/index/index", "width": "wide"}):
+        answer = client.post("/api/qrcode/", json=bad, headers=headers(user))
+        assert answer.status_code == 400 and answer.json["detail"], bad
+    assert client.post("/api/qrcode/", json=body).status_code == 401
+
+
+def test_wechat_qr_code_and_wechat_errors(app, client, fake_wechat):
+    user = make_user()
+    body = {"path": "pages/sections/act-list/act-list?orgId=3", "width": 430}
+    before = files_in(app, "qrcode")
+    no_token = client.post("/api/qrcode/", json=body, headers=headers(user))
+    assert no_token.status_code == 502 and no_token.json["detail"]
+    store.set_value(wechat.ACCESS_TOKEN_KEY, "forged-token", ttl_seconds=600)
+    refused = client.post("/api/qrcode/", json=body, headers=headers(user))
+    assert refused.status_code == 502 and "invalid credential" in refused.json["detail"]
+    assert files_in(app, "qrcode") == before
+    wechat.fetch_access_token()
+    response = client.post("/api/qrcode/", json=body, headers=headers(user))
+    assert response.status_code == 200
+    served = client.get(response.json["img"].replace("http://testserver", ""))
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.format == "PNG"
+    call = [params for path, params in fake_wechat.requests if path == "/wxa/getwxacodeunlimit"][-1]
+    assert call["page"] == "pages/sections/act-list/act-list" and call["scene"] == "orgId=3" and call["width"] == 430
+
+
+def test_admin_charts(client, count_queries):
+    admin, student = make_admin(), make_user()
+    popular, quiet = make_org(name="热门社"), make_org(name="冷门社")
+    for _ in range(3):
+        follow(popular, make_user())
+    follow(quiet, make_user())
+    sport = make_category("运动会")
+    crowded = make_activity(name="满员活动", category_id=sport.id)
+    crowded.joined_count = 7
+    make_activity(name="空活动", category_id=sport.id)
+    make_activity(name="无分类活动")
+    db.session.commit()
+    for _ in range(30):
+        make_org()
+    with count_queries() as counter:
+        orgs = client.get("/api/charts/popular_orgs/?limit=2", headers=headers(admin))
+    assert orgs.status_code == 200 and counter.count <= 2
+    assert orgs.json == [{"name": "热门社", "value": 3}, {"name": "冷门社", "value": 1}]
+    with count_queries() as counter:
+        acts = client.get("/api/charts/popular_acts/", headers=headers(admin))
+    assert counter.count <= 2
+    assert acts.json[0] == {"name": "满员活动", "value": 7} and len(acts.json) == 3
+    with count_queries() as counter:
+        share = client.get("/api/charts/act_categories/", headers=headers(admin))
+    assert counter.count <= 2
+    assert share.json == [{"name": "运动会", "value": 2}, {"name": "未分类", "value": 1}]
+    for path in ("popular_orgs", "popular_acts", "act_categories"):
+        assert client.get(f"/api/charts/{path}/", headers=headers(student)).status_code == 403
+        assert client.get(f"/api/charts/{path}/").status_code == 401
+    assert client.get("/api/charts/popular_orgs/?limit=0", headers=headers(admin)).status_code == 400
+    assert client.get("/api/charts/").status_code == 404
+    page = client.get("/charts/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "/api/charts/popular_orgs/" in html and "<svg" not in html.split("<script>")[0]
+    assert "src=\"http" not in html and "cdn" not in html.lower()

@@ -1,0 +1,123 @@
+"""Following organisations (incl. concurrent follows) and feedback."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from reedsailing.extensions import db
+from reedsailing.models import Feedback, Follow
+from tests.factories import follow, headers, make_admin, make_org, make_user
+
+FOLLOWS = "/api/users/followed_organizations/"
+
+
+def test_follow_unfollow_and_duplicate(client):
+    user, other = make_user(), make_user()
+    org = make_org()
+    response = client.post(FOLLOWS, json={"org": str(org.id), "person": user.id}, headers=headers(user))
+    assert response.status_code == 201
+    assert set(response.json) == {"id", "org", "person"}
+    assert (response.json["org"], response.json["person"]) == (org.id, user.id)
+    duplicate = client.post(FOLLOWS, json={"org": str(org.id), "person": user.id}, headers=headers(user))
+    assert duplicate.status_code == 400
+    assert duplicate.json["non_field_errors"] == ["已关注该组织。"]
+    assert client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(user)).status_code == 403
+    assert client.post(FOLLOWS, json={"org": 999999, "person": user.id}, headers=headers(user)).status_code == 404
+    assert client.post(FOLLOWS, json={"person": user.id}, headers=headers(user)).status_code == 400
+    assert client.post(FOLLOWS, json={"org": "abc"}, headers=headers(user)).status_code == 400
+    assert client.delete(f"{FOLLOWS}?user={user.id}&org={org.id}", headers=headers(other)).status_code == 403
+    assert client.delete(f"{FOLLOWS}?user={user.id}&org={org.id}", headers=headers(user)).status_code == 204
+    assert client.delete(f"{FOLLOWS}?user={user.id}&org={org.id}", headers=headers(user)).status_code == 204
+    assert client.delete(f"{FOLLOWS}?user={user.id}&org=999999", headers=headers(user)).status_code == 404
+    assert client.delete(f"{FOLLOWS}?user={user.id}", headers=headers(user)).status_code == 400
+    assert db.session.scalar(select(func.count(Follow.id))) == 0
+    admin = make_admin()
+    assert client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(admin)).status_code == 201
+    assert client.post(FOLLOWS, json={"org": org.id}, headers=headers(admin)).status_code == 403
+
+
+def test_concurrent_follows_leave_one_row(app):
+    user = make_user()
+    org = make_org()
+    token_headers = headers(user)
+    body = {"org": str(org.id), "person": user.id}
+    workers = 8
+    barrier = threading.Barrier(workers)
+    statuses = []
+
+    def follow_once():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(FOLLOWS, json=body, headers=token_headers)
+        statuses.append((response.status_code, response.json))
+
+    threads = [threading.Thread(target=follow_once) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    codes = sorted(code for code, _ in statuses)
+    assert codes == [201] + [400] * (workers - 1), statuses
+    assert all(body["non_field_errors"] == ["已关注该组织。"] for code, body in statuses if code == 400)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Follow.id)).where(Follow.org_id == int(body["org"]))) == 1
+
+
+def test_followed_orgs_list(client, count_queries):
+    user, other = make_user(), make_user()
+    for index in range(31):
+        follow(make_org(name=f"关注{index}"), user)
+    follow(make_org(), other)
+    with count_queries() as counter:
+        response = client.get(f"{FOLLOWS}{user.id}/", headers=headers(user))
+    assert response.status_code == 200 and len(response.json) == 31
+    assert counter.count <= 3
+    first = response.json[0]
+    assert set(first) == {"org"} and first["org"]["name"] == "关注0"
+    assert first["org"]["owner"]["id"] and first["org"]["block"] == {"id": 1, "name": "社团"}
+    assert client.get(f"{FOLLOWS}{user.id}/", headers=headers(other)).status_code == 403
+    assert len(client.get(f"{FOLLOWS}{user.id}", headers=headers(make_admin())).json) == 31
+
+
+def test_feedback_is_tied_to_the_caller(client):
+    user, other = make_user(), make_user()
+    response = client.post("/api/feedbacks/", json={"user": user.id, "content": "很好用\n联系方式：qq"},
+                           headers=headers(user))
+    assert response.status_code == 201
+    assert set(response.json) == {"id", "content", "pub_time", "user"}
+    assert response.json["user"] == user.id
+    assert client.post("/api/feedbacks/", json={"user": other.id, "content": "冒名"}, headers=headers(user)).status_code == 403
+    assert client.post("/api/feedbacks/", json={"content": "无 user 字段"}, headers=headers(user)).json["user"] == user.id
+    for bad in ({}, {"content": ""}, {"content": "x" * 501}, {"content": 5}):
+        answer = client.post("/api/feedbacks/", json=bad, headers=headers(user))
+        assert answer.status_code == 400 and answer.json["detail"]
+    assert client.post("/api/feedbacks/", json={"content": "admin"}, headers=headers(make_admin())).status_code == 403
+    assert db.session.scalar(select(func.count(Feedback.id))) == 2
+
+
+def test_admins_list_search_read_and_delete_feedback(client, count_queries):
+    admin = make_admin()
+    users = [make_user() for _ in range(3)]
+    for index in range(30):
+        db.session.add(Feedback(content=f"反馈{index} {'bug' if index % 3 == 0 else 'ok'}", user_id=users[index % 3].id))
+    db.session.commit()
+    with count_queries() as counter:
+        listed = client.get("/api/feedbacks/", headers=headers(admin))
+    assert listed.status_code == 200 and len(listed.json) == 30 and counter.count <= 2
+    assert set(listed.json[0]) == {"id", "content", "pub_time", "user"}
+    with count_queries() as counter:
+        found = client.get("/api/feedbacks/search/?content=BUG", headers=headers(admin))
+    assert found.status_code == 200 and len(found.json) == 10 and counter.count <= 2
+    assert found.json[0]["user"]["id"] == users[0].id and "openid" not in found.json[0]["user"]
+    by_user = client.get(f"/api/feedbacks/search/?content=bug&user={users[0].id}", headers=headers(admin))
+    assert len(by_user.json) == 10
+    assert len(client.get(f"/api/feedbacks/user/{users[1].id}/search/", headers=headers(admin)).json) == 10
+    assert client.get("/api/feedbacks/search/?user=x", headers=headers(admin)).status_code == 400
+    one_id = listed.json[0]["id"]
+    assert client.get(f"/api/feedbacks/{one_id}/", headers=headers(admin)).json == listed.json[0]
+    for url in ("/api/feedbacks/", "/api/feedbacks/search/?content=a", f"/api/feedbacks/{one_id}/"):
+        assert client.get(url, headers=headers(users[0])).status_code == 403
+    assert client.delete(f"/api/feedbacks/{one_id}/", headers=headers(users[0])).status_code == 403
+    assert client.delete(f"/api/feedbacks/{one_id}/", headers=headers(admin)).status_code == 204
+    assert client.get(f"/api/feedbacks/{one_id}/", headers=headers(admin)).status_code == 404
+    assert client.delete(f"/api/feedbacks/{one_id}/", headers=headers(admin)).status_code == 404
