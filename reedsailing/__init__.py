@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
-from .extensions import db, mail, migrate, socketio
+from . import extensions
+from .extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
-    mail.init_app(app)
+    # Not the bare name `mail`: importing the submodule reedsailing.mail rebinds it here.
+    extensions.mail.init_app(app)
     origins = app.config["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type", "Token"])
     socketio.init_app(

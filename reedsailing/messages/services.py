@@ -79,6 +79,23 @@ def unread_notices(user_id):
     return notices_schema.dump(rows)
 
 
+def notices_of(user_id, *, unread_only=False, limit=None, offset=0):
+    """The user's notices with their read state, newest first (one query)."""
+    statement = (
+        select(Notice, Delivery.read)
+        .join(Delivery, Delivery.notice_id == Notice.id)
+        .where(Delivery.user_id == user_id)
+        .order_by(Notice.id.desc())
+    )
+    if unread_only:
+        statement = statement.where(Delivery.read.is_(False))
+    if limit is not None:
+        statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
+    return [{**notice_schema.dump(notice), "read": bool(read)} for notice, read in db.session.execute(statement)]
+
+
 def mark_read(user_id, notice_ids):
     """Mark the user's own deliveries of `notice_ids` read; returns how many changed.
 
