@@ -90,6 +90,7 @@ def register_extensions(app):
     from flask_cors import CORS
 
     from . import web
+    from .extensions import mail  # (the name `mail` at package level is the reedsailing.mail module)
 
     web.init_app(app)
     db.init_app(app)
@@ -103,6 +104,7 @@ def register_extensions(app):
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins="*" if origins == ["*"] else origins,
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 11:17:13.232536
+Create Date: 2026-11-24 11:24:29.321270
 
 """
 from alembic import op
@@ -154,6 +154,7 @@ def upgrade():
     sa.Column('address_id', sa.Integer(), nullable=False),
     sa.Column('block_id', sa.Integer(), nullable=False),
     sa.Column('boya_course_id', sa.String(length=32), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['address_id'], ['addresses.id'], name=op.f('fk_activities_address_id_addresses'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['block_id'], ['blocks.id'], name=op.f('fk_activities_block_id_blocks'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_activities_category_id_categories'), ondelete='SET NULL'),

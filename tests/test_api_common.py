@@ -1,0 +1,116 @@
+"""Behaviour every route shares: paths, error shapes, the API document."""
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.factories import headers, make_admin, make_user
+
+
+def test_double_slash_and_missing_trailing_slash_answer_directly(client):
+    user = make_user()
+    for path in (f"/api/users/{user.id}", f"/api/users/{user.id}/", f"/api//users/{user.id}/", f"/api/users//{user.id}"):
+        response = client.get(path, headers=headers(user))
+        assert response.status_code == 200, path
+
+
+def test_unknown_route_is_a_json_404(client):
+    response = client.get("/api/no/such/route/")
+    assert response.status_code == 404 and response.json == {"detail": "未找到。"}
+
+
+def test_wrong_method_is_a_json_405(client):
+    response = client.delete("/api/show/")
+    assert response.status_code == 405 and response.json["detail"]
+
+
+def test_responses_carry_a_request_id(client):
+    response = client.get("/api/show/", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    response = client.get("/api/show/", headers={"X-Request-ID": "bad id with spaces and ;"})
+    assert re.fullmatch(r"[0-9a-f]{16}", response.headers["X-Request-ID"])
+
+
+def test_unexpected_errors_are_json_500_with_request_id(app):
+    from config import TestConfig
+    from reedsailing import create_app
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+
+    crashing = create_app(Config)
+
+    @crashing.get("/api/test-crash/")
+    def crash():
+        raise RuntimeError("boom")
+
+    response = crashing.test_client().get("/api/test-crash/")
+    assert response.status_code == 500
+    assert response.json["detail"] and response.json["request_id"]
+
+
+def test_show_follows_the_setting(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SHOW_ALL", False)
+    assert client.get("/api/show/").json == {"show": False}
+
+
+def test_health_reports_the_database(client):
+    assert client.get("/api/health/").json == {"status": "ok", "database": "ok", "redis": "disabled"}
+
+
+def test_the_openapi_document_is_valid_and_lists_every_route(app, client):
+    spec = client.get("/apispec_1.json").json
+    validate(spec)
+    documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, (path, method)
+            operation = spec["paths"][path][method.lower()]
+            assert operation["summary"] and operation["summary"] != rule.endpoint, (path, method)
+
+
+def test_swagger_ui_is_served(client):
+    response = client.get("/apidocs/")
+    assert response.status_code == 200 and b"swagger" in response.data.lower()
+
+
+GARBAGE_BODIES = [b"{", b"[]", b"null", b'"text"', b'{"name": {"nested": 1}, "id": "x", "act": [], "org": 1e400}']
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and "test-crash" not in rule.rule:
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def _fill(rule, value):
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[a-z_]+:)?{name}>", str(value), path)
+    return path
+
+
+@pytest.mark.parametrize("who", ["anonymous", "student", "admin"])
+def test_no_route_answers_500_to_malformed_input(app, client, who):
+    principal = {"anonymous": None, "student": make_user(), "admin": make_admin()}[who]
+    auth_headers = headers(principal) if principal else {}
+    failures = []
+    for rule, method in _routes(app):
+        for value in (1, 2147483647):
+            path = _fill(rule, value)
+            for body in GARBAGE_BODIES:
+                response = client.open(
+                    path + "?limit=x&name=%00&person=a&act=-1&org=99999999999999999999",
+                    method=method,
+                    data=body,
+                    content_type="application/json",
+                    headers=auth_headers,
+                )
+                if response.status_code >= 500 or response.json is None:
+                    failures.append((method, path, body, response.status_code))
+    assert failures == []

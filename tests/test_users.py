@@ -1,0 +1,132 @@
+"""Who may read or change which user; admin-only routes."""
+
+import pytest
+
+from reedsailing.extensions import db
+from reedsailing.models import User
+from tests.factories import headers, make_admin, make_user
+
+USER_FIELDS = {"id", "name", "avatar", "email", "sign", "contact", "follow_boya"}
+
+
+def test_own_profile_shows_the_whole_email(client):
+    user = make_user(email="zhangsan@buaa.edu.cn")
+    body = client.get(f"/api/users/{user.id}", headers=headers(user)).json
+    assert set(body) == USER_FIELDS
+    assert body["email"] == "zhangsan@buaa.edu.cn"
+
+
+def test_another_users_email_is_masked_and_openid_never_shown(client):
+    me, other = make_user(), make_user(email="zhangsan@buaa.edu.cn")
+    body = client.get(f"/api/users/{other.id}/", headers=headers(me)).json
+    assert body["email"] == "z***@buaa.edu.cn"
+    assert "openid" not in body
+
+
+def test_admin_sees_the_whole_email(client):
+    other = make_user(email="zhangsan@buaa.edu.cn")
+    body = client.get(f"/api/users/{other.id}/", headers=headers(make_admin())).json
+    assert body["email"] == "zhangsan@buaa.edu.cn"
+
+
+@pytest.mark.parametrize("path", ["/api/users/999999/", "/api/users/-1", "/api/users/abc/", "/api/users/99999999999999999999/"])
+def test_unknown_users_are_404(client, path):
+    response = client.get(path, headers=headers(make_user()))
+    assert response.status_code == 404 and response.json["detail"]
+
+
+def test_the_system_account_is_not_a_visible_user(client):
+    system = db.session.query(User).filter_by(is_system=True).one()
+    assert client.get(f"/api/users/{system.id}/", headers=headers(make_user())).status_code == 404
+
+
+def test_profile_update_is_partial_and_answers_200(client):
+    user = make_user(name="小明", sign="签名", contact="微信 abc")
+    response = client.put(f"/api/users/{user.id}/", json={"follow_boya": True, "name": ""}, headers=headers(user))
+    assert response.status_code == 200
+    assert response.json["follow_boya"] is True
+    assert response.json["name"] == "小明" and response.json["sign"] == "签名"
+    response = client.put(
+        f"/api/users/{user.id}/",
+        json={"name": "新名字", "sign": "新签名", "contact": "qq 1", "avatar": "https://wx/b.png"},
+        headers=headers(user),
+    )
+    assert response.status_code == 200
+    assert {k: response.json[k] for k in ("name", "sign", "contact", "avatar")} == {
+        "name": "新名字",
+        "sign": "新签名",
+        "contact": "qq 1",
+        "avatar": "https://wx/b.png",
+    }
+
+
+def test_email_cannot_be_set_through_the_profile(client):
+    user = make_user(verified=False)
+    client.put(f"/api/users/{user.id}/", json={"email": "x@buaa.edu.cn", "openid": "evil"}, headers=headers(user))
+    db.session.refresh(user)
+    assert user.email is None and user.openid.startswith("openid-test-")
+
+
+def test_nobody_updates_someone_elses_profile(client):
+    user, other = make_user(), make_user(name="别人")
+    response = client.put(f"/api/users/{other.id}/", json={"name": "黑客"}, headers=headers(user))
+    assert response.status_code == 403 and response.json["detail"]
+    db.session.refresh(other)
+    assert other.name == "别人"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"name": "x" * 31}, {"follow_boya": "maybe"}, {"sign": 5}, {"contact": "c" * 51}, {"avatar": ["a"]}],
+)
+def test_malformed_profile_updates_are_400(client, body):
+    user = make_user()
+    response = client.put(f"/api/users/{user.id}/", json=body, headers=headers(user))
+    assert response.status_code == 400 and response.json["detail"]
+
+
+def test_emoji_names_round_trip(client):
+    user = make_user()
+    client.put(f"/api/users/{user.id}/", json={"name": "小明😀🎉"}, headers=headers(user))
+    assert client.get(f"/api/users/{user.id}", headers=headers(user)).json["name"] == "小明😀🎉"
+
+
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/api/users/"),
+        ("post", "/api/users/search/"),
+        ("get", "/api/users/boya_followers/"),
+        ("delete", "/api/users/{id}/"),
+    ],
+)
+def test_admin_only_routes_refuse_students(client, method, path):
+    user = make_user()
+    response = getattr(client, method)(path.format(id=user.id), json={"name": "x"}, headers=headers(user))
+    assert response.status_code == 403
+
+
+def test_admin_lists_searches_and_deletes_users(client, count_queries):
+    admin = make_admin()
+    users = [make_user(name=f"张{i}") for i in range(30)]
+    users[0].follow_boya = True
+    db.session.commit()
+    with count_queries() as counter:
+        listed = client.get("/api/users/", headers=headers(admin)).json
+    assert len(listed) == 30 and counter.count <= 3
+    assert client.get("/api/users/?limit=5&offset=5", headers=headers(admin)).json[0]["id"] == users[5].id
+    found = client.post("/api/users/search/", json={"name": "张1"}, headers=headers(admin)).json
+    assert {u["name"] for u in found} == {"张1"} | {f"张1{i}" for i in range(10)}
+    assert client.post("/api/users/search/", json={}, headers=headers(admin)).status_code == 400
+    assert client.post("/api/users/search/", json={"name": "%"}, headers=headers(admin)).json == []
+    followers = client.get("/api/users/boya_followers/", headers=headers(admin)).json
+    assert [u["id"] for u in followers] == [users[0].id]
+    assert client.delete(f"/api/users/{users[1].id}/", headers=headers(admin)).status_code == 204
+    assert db.session.get(User, users[1].id) is None
+    assert client.delete(f"/api/users/{users[1].id}/", headers=headers(admin)).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["?limit=0", "?limit=abc", "?offset=-1", "?limit=100000"])
+def test_bad_paging_is_400(client, query):
+    response = client.get(f"/api/users/{query}", headers=headers(make_admin()))
+    assert response.status_code == 400 and response.json["detail"]
