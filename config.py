@@ -102,6 +102,11 @@ class Config:
     # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 
+    # Messages (realtime): the Redis pub/sub channel of the Socket.IO message queue (and,
+    # with ":legacy" appended, of the legacy WebSocket bridge). Pub/sub ignores the Redis
+    # database number, so two deployments sharing one Redis need different channels.
+    SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL", "reedsailing")
+
 
 class TestConfig(Config):
     TESTING = True
