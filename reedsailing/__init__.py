@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
-from . import extensions
 from .extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
@@ -96,8 +95,7 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
-    # Not the bare name `mail`: importing the submodule reedsailing.mail rebinds it here.
-    extensions.mail.init_app(app)
+    mail.init_app(app)
     origins = app.config["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type", "Token"])
     socketio.init_app(
@@ -107,6 +105,9 @@ def register_extensions(app):
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins="*" if origins == ["*"] else origins,
     )
+    from .messages import legacy
+
+    legacy.init_app(app)  # the old app's /ws/link/<uid>/, only when LEGACY_WS_ENABLED
 
 
 def register_blueprints(app):

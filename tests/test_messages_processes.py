@@ -16,6 +16,7 @@ import socketio as socketio_client
 from config import TestConfig
 from reedsailing import auth
 from tests.factories import make_activity, make_user
+from tests.support.notifying import NotifyingServerProcess
 from tests.support.server import ROOT, ServerProcess
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -37,31 +38,6 @@ with app.app_context():
     notify(templates.ACT_STARTING, [int(sys.argv[1])], act=db.session.get(Activity, int(sys.argv[2])))
     db.session.commit()
 """
-
-
-class NotifyingServerProcess(ServerProcess):
-    """A real server whose app also has the test-only notifying route (tests/support/notify_server.py)."""
-
-    def start(self, timeout=30):
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "support" / "notify_server.py")],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("server did not become healthy in time")
 
 
 class Inbox:

@@ -8,6 +8,7 @@ hook), so a rolled-back change pushes nothing and a committed notice is always p
 
 import logging
 
+from flask import has_app_context
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from ..extensions import db, socketio
 from ..mail import send_many_in_background
 from ..models import Delivery, Notice, User
 from ..schemas import notice_schema, notices_schema
+from . import legacy
 from .templates import render
 
 log = logging.getLogger(__name__)
@@ -114,12 +116,15 @@ def mark_read(user_id, notice_ids):
 
 
 def push(payload, recipients):
-    """Emit one committed notice to each recipient's room (through Redis when configured)."""
+    """Emit one committed notice to each recipient's room (through Redis when configured),
+    and refresh their legacy WebSockets when that bridge is on."""
     for uid in recipients:
         try:
             socketio.emit("notification", payload, to=f"user:{uid}")
         except Exception:  # a broken queue must not turn a committed change into a 500
             log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
+    if has_app_context():
+        legacy.announce(recipients)
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,4 +1,5 @@
-"""A real ReedSailing server (like `python wsgi.py`, eventlet) plus ONE test-only route,
+"""A real ReedSailing server (like `python wsgi.py`; eventlet unless SOCKETIO_ASYNC_MODE
+says otherwise) plus ONE test-only route,
 `POST /api/test-only/notify/ {"users": [ids], "act": id}`, that tells those users
 something the way a feature route does (notify + commit, answering `__receivers__`).
 
@@ -10,10 +11,11 @@ import os
 import sys
 from pathlib import Path
 
-import eventlet
+os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
+if os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
+    import eventlet
 
-eventlet.monkey_patch()
-os.environ["SOCKETIO_ASYNC_MODE"] = "eventlet"
+    eventlet.monkey_patch()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from reedsailing import create_app  # noqa: E402
@@ -36,4 +38,4 @@ def test_only_notify():
 
 
 if __name__ == "__main__":
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], log_output=False)
+    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True, log_output=False)
