@@ -6,7 +6,6 @@ is set, otherwise a SQLite file all the processes open."""
 import subprocess
 import sys
 import threading
-import time
 import uuid
 
 import pytest
@@ -132,11 +131,14 @@ def test_client_on_process_2_receives_notices_from_process_1_and_a_non_server_pr
         watcher.disconnect()
 
 
-def test_refused_connection_on_a_real_server_says_why(servers):
-    _, second = servers
+def test_refused_connection_on_a_real_server_says_why(shared_env):
+    server = ServerProcess(shared_env).start()
     errors = []
     client = socketio_client.Client(reconnection=False)
     client.on("connect_error", errors.append)
-    with pytest.raises(socketio_client.exceptions.ConnectionError):
-        client.connect(second.url, auth={"token": "forged"}, transports=["websocket"], wait_timeout=10)
+    try:
+        with pytest.raises(socketio_client.exceptions.ConnectionError):
+            client.connect(server.url, auth={"token": "forged"}, transports=["websocket"], wait_timeout=10)
+    finally:
+        server.stop()
     assert errors == [{"message": "非法token"}]
