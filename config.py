@@ -118,6 +118,11 @@ class Config:
     BYKC_RETRIES = env_int("BYKC_RETRIES", 2)
     BYKC_RETRY_BACKOFF_SECONDS = float(env("BYKC_RETRY_BACKOFF_SECONDS", "1"))
 
+    # Messages (realtime): the Redis pub/sub channel of the Socket.IO message queue (and,
+    # with ":legacy" appended, of the legacy WebSocket bridge). Pub/sub ignores the Redis
+    # database number, so two deployments sharing one Redis need different channels.
+    SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL", "reedsailing")
+
 
 class TestConfig(Config):
     TESTING = True

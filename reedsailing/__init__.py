@@ -103,8 +103,12 @@ def register_extensions(app):
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins="*" if origins == ["*"] else origins,
     )
+    from .messages import legacy
+
+    legacy.init_app(app)  # the old app's /ws/link/<uid>/, only when LEGACY_WS_ENABLED
 
 
 def register_blueprints(app):

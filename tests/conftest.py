@@ -144,3 +144,23 @@ def fake_bykc(app, monkeypatch):
     monkeypatch.setitem(app.config, "BYKC_RETRY_BACKOFF_SECONDS", 0)
     yield site
     site.stop()
+
+
+@pytest.fixture(scope="session")
+def _suite_socketio_server(app):
+    """The Socket.IO server bound to the suite's `app` (no message queue)."""
+    from reedsailing.extensions import socketio
+
+    return socketio.server
+
+
+@pytest.fixture(autouse=True)
+def _suite_socketio(_suite_socketio_server):
+    """Every create_app() re-binds the one global `socketio` extension (a test building its
+    own app, with REDIS_URL from the environment, would leave pushes going to Redis and
+    break the Socket.IO test client); each test starts and ends with the suite app's server."""
+    from reedsailing.extensions import socketio
+
+    socketio.server = _suite_socketio_server
+    yield
+    socketio.server = _suite_socketio_server

@@ -8,6 +8,7 @@ hook), so a rolled-back change pushes nothing and a committed notice is always p
 
 import logging
 
+from flask import has_app_context
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from ..extensions import db, socketio
 from ..mail import send_many_in_background
 from ..models import Delivery, Notice, User
 from ..schemas import notice_schema, notices_schema
+from . import legacy
 from .templates import render
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,23 @@ def unread_notices(user_id):
     return notices_schema.dump(rows)
 
 
+def notices_of(user_id, *, unread_only=False, limit=None, offset=0):
+    """The user's notices with their read state, newest first (one query)."""
+    statement = (
+        select(Notice, Delivery.read)
+        .join(Delivery, Delivery.notice_id == Notice.id)
+        .where(Delivery.user_id == user_id)
+        .order_by(Notice.id.desc())
+    )
+    if unread_only:
+        statement = statement.where(Delivery.read.is_(False))
+    if limit is not None:
+        statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
+    return [{**notice_schema.dump(notice), "read": bool(read)} for notice, read in db.session.execute(statement)]
+
+
 def mark_read(user_id, notice_ids):
     """Mark the user's own deliveries of `notice_ids` read; returns how many changed.
 
@@ -97,12 +116,15 @@ def mark_read(user_id, notice_ids):
 
 
 def push(payload, recipients):
-    """Emit one committed notice to each recipient's room (through Redis when configured)."""
+    """Emit one committed notice to each recipient's room (through Redis when configured),
+    and refresh their legacy WebSockets when that bridge is on."""
     for uid in recipients:
         try:
             socketio.emit("notification", payload, to=f"user:{uid}")
         except Exception:  # a broken queue must not turn a committed change into a 500
             log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
+    if has_app_context():
+        legacy.announce(recipients)
 
 
 @event.listens_for(Session, "after_commit")
