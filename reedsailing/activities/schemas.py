@@ -90,7 +90,7 @@ class LeaveQuery(Schema):
     operator = Id()
 
 
-class RelationBody(Schema):
+class ActRelationBody(Schema):
     user = Id(required=True)
     act = Id(required=True)
 
@@ -145,7 +145,7 @@ class NumberResult(Schema):
     number = fields.Integer()
 
 
-class RelationResult(Schema):
+class ActRelationResult(Schema):
     hasJoined = fields.Boolean()  # noqa: N815 - the client's names
     underReview = fields.Boolean()  # noqa: N815
     isOwner = fields.Boolean()  # noqa: N815
@@ -156,7 +156,7 @@ class ActivityWithReceivers(ActivitySchema):
     receivers = fields.List(fields.Integer(), data_key="__receivers__")
 
 
-class ReceiversResult(Schema):
+class ActReceiversResult(Schema):
     receivers = fields.List(fields.Integer(), data_key="__receivers__")
 
 

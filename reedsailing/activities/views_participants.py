@@ -13,16 +13,16 @@ from .schemas import (
     LeaveQuery,
     NumberResult,
     ParticipantSchema,
-    ReceiversResult,
-    RelationBody,
-    RelationResult,
+    ActReceiversResult,
+    ActRelationBody,
+    ActRelationResult,
     join_result,
     participants_schema,
 )
 
 join_body = JoinBody()
 leave_query = LeaveQuery()
-relation_body = RelationBody()
+relation_body = ActRelationBody()
 
 
 @bp.post("/activities/participants/")
@@ -37,7 +37,7 @@ def join_activity():
 
 
 @bp.delete("/activities/participants/")
-@doc(query=LeaveQuery, response=ReceiversResult)
+@doc(query=LeaveQuery, response=ActReceiversResult)
 @auth.login_required
 def leave_activity():
     """Leave an activity, or remove a participant (owner, managers, admins; notice 3)."""
@@ -64,7 +64,7 @@ def joined_number(act_id):
 
 
 @bp.post("/userActRelation/")
-@doc(body=RelationBody, response=RelationResult)
+@doc(body=ActRelationBody, response=ActRelationResult)
 @auth.user_required
 def user_act_relation():
     """Whether the caller joined, owns or manages the activity."""

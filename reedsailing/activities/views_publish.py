@@ -12,7 +12,7 @@ from .schemas import (
     ActivityCreateBody,
     ActivityUpdateBody,
     ActivityWithReceivers,
-    ReceiversResult,
+    ActReceiversResult,
     activities_schema,
     activity_schema,
 )
@@ -66,7 +66,7 @@ def update_activity(act_id):
 
 
 @bp.delete("/activities/<int:act_id>/")
-@doc(response=ReceiversResult)
+@doc(response=ActReceiversResult)
 @auth.login_required
 def delete_activity(act_id):
     """Cancel an activity; its participants get a notice first."""

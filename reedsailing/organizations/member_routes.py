@@ -19,14 +19,14 @@ from .schemas import (
     OrgWrapSchema,
     PersonWrapSchema,
     ReceiversResult,
-    RelationBody,
-    RelationResult,
+    OrgRelationBody,
+    OrgRelationResult,
 )
 
 manager_body = ManagerBody()
 member_query = MemberQuery()
 follow_body = FollowBody()
-relation_body = RelationBody()
+relation_body = OrgRelationBody()
 member_row_schema = MemberRowSchema()
 org_wraps_schema = OrgWrapSchema(many=True)
 person_wraps_schema = PersonWrapSchema(many=True)
@@ -128,7 +128,7 @@ def list_followed_orgs(user_id):
 
 
 @bp.post("/userOrgRelation/")
-@doc(body=RelationBody, response=RelationResult)
+@doc(body=OrgRelationBody, response=OrgRelationResult)
 @auth.user_required
 def org_relation():
     """The caller's `{isFollower, isManager, isOwner}` for an organisation."""

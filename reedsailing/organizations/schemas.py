@@ -66,7 +66,7 @@ class MemberQuery(Schema):
     org = Id(required=True)
 
 
-class RelationBody(Schema):
+class OrgRelationBody(Schema):
     org = Id(required=True)
     user = Id()
 
@@ -139,7 +139,7 @@ class PersonWrapSchema(Schema):
     person = fields.Nested(PublicUserSchema, attribute="user")
 
 
-class RelationResult(Schema):
+class OrgRelationResult(Schema):
     isFollower = fields.Boolean()  # noqa: N815 - the client's field names
     isManager = fields.Boolean()  # noqa: N815
     isOwner = fields.Boolean()  # noqa: N815
