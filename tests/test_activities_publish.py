@@ -277,3 +277,17 @@ def test_console_list_and_search(client):
     assert client.post("/api/activities/search/", json={"name": "%"}, headers=headers(admin)).json.__len__() == 1
     response = client.post("/api/activities/search/", json={}, headers=headers(admin))
     assert response.status_code == 400 and "name" in response.json
+
+
+def test_moving_an_activity_resets_its_reminder(client):
+    owner = make_user()
+    act = make_activity(owner=owner)
+    act.reminded_at = now()
+    db.session.commit()
+    same_time = edit_body(act, begin_time=act.begin_time.isoformat(), end_time=act.end_time.isoformat())
+    assert client.put(f"/api/activities/{act.id}/", json=same_time, headers=headers(owner)).status_code == 200
+    db.session.refresh(act)
+    assert act.reminded_at is not None
+    assert client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(owner)).status_code == 200
+    db.session.refresh(act)
+    assert act.reminded_at is None

@@ -130,3 +130,17 @@ def test_admin_lists_searches_and_deletes_users(client, count_queries):
 def test_bad_paging_is_400(client, query):
     response = client.get(f"/api/users/{query}", headers=headers(make_admin()))
     assert response.status_code == 400 and response.json["detail"]
+
+
+def test_deleting_a_user_gives_their_places_back(client):
+    from tests.factories import join, make_activity
+
+    leaver, stayer = make_user(), make_user()
+    activity = make_activity(contain=2)
+    join(activity, leaver)
+    join(activity, stayer)
+    assert client.delete(f"/api/users/{leaver.id}/", headers=headers(make_admin())).status_code == 204
+    response = client.get(f"/api/activities/joined_numbers/{activity.id}/", headers=headers(stayer))
+    assert response.json == {"number": 1}
+    db.session.refresh(activity)
+    assert activity.joined_count == 1

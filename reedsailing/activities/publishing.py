@@ -127,6 +127,8 @@ def update_activity(user, admin, act_id, data):
         "address_id": address.id,
         "keywords": extract_keywords(data["name"], data.get("description")),
     }
+    if data["begin_time"] != activity.begin_time:
+        values["reminded_at"] = None  # a moved activity is reminded again before its new start
     # The capacity rule is part of the UPDATE itself: a join committed between a read
     # and this write cannot leave more participants than places.
     result = db.session.execute(

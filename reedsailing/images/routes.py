@@ -11,6 +11,7 @@ from ..fields import LenientInteger, Schema
 from ..http import load
 from ..models import Activity, Organization
 from ..permissions import can_manage_activity, is_org_manager
+from ..ratelimit import limited
 from . import charts, services, storage
 
 bp = Blueprint("images", __name__, url_prefix="/api", template_folder="templates")
@@ -45,8 +46,9 @@ chart_query = ChartQuery()
 
 
 @bp.post("/organizations/<int:org_id>/avatar/")
-@doc(response=ImageResult, multipart=True, errors=(413,))
+@doc(response=ImageResult, multipart=True, errors=(413, 429))
 @auth.login_required
+@limited("upload")
 def upload_org_avatar(org_id):
     """Upload an organisation's avatar (its managers and admins); answers its URL."""
     org = db.session.get(Organization, org_id)
@@ -68,8 +70,9 @@ def _managed_activity(act_id):
 
 
 @bp.post("/activities/<int:act_id>/avatar/")
-@doc(response=ImageResult, multipart=True, errors=(413,))
+@doc(response=ImageResult, multipart=True, errors=(413, 429))
 @auth.login_required
+@limited("upload")
 def upload_activity_avatar(act_id):
     """Upload an activity's picture (its owner, its organisation's managers, admins)."""
     return {"img": services.replace_avatar(_managed_activity(act_id), "acts")}
@@ -85,8 +88,9 @@ def delete_activity_avatar(act_id):
 
 
 @bp.post("/qrcode/")
-@doc(body=QrBody, response=ImageResult, errors=(502,))
+@doc(body=QrBody, response=ImageResult, errors=(429, 502))
 @auth.login_required
+@limited("upload")
 def qrcode():
     """A code for a mini-program page: WeChat's when configured, else a local QR code."""
     data = load(qr_body)

@@ -117,9 +117,7 @@ def update_user(user_id):
 @auth.admin_required
 def delete_user(user_id):
     """Delete a user and everything they own (admins)."""
-    user = _get_user(user_id)
-    db.session.delete(user)
-    db.session.commit()
+    services.delete_user(_get_user(user_id))
     return "", 204
 
 

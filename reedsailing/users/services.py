@@ -8,14 +8,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import wechat
 from ..errors import ApiError, BadRequest
 from ..extensions import db
 from ..mail import MailError, send_mail
-from ..models import EmailCode, User
+from ..models import Activity, EmailCode, Participation, User
 from ..timeutil import now
 
 log = logging.getLogger(__name__)
@@ -159,3 +159,16 @@ def verify_email(user, email, code):
         db.session.rollback()
         raise BadRequest("该邮箱已绑定其他账号。", status=1) from error
     return user
+
+
+def delete_user(user):
+    """Delete a user with everything they own; activities they joined get their place back."""
+    joined = select(Participation.act_id).where(Participation.user_id == user.id).scalar_subquery()
+    db.session.execute(
+        update(Activity)
+        .where(Activity.id.in_(joined), Activity.joined_count > 0)
+        .values(joined_count=Activity.joined_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
