@@ -3,12 +3,14 @@
 import click
 from flask.cli import AppGroup
 
+from .demo import demo_data_command
 from .errors import ApiError
 
 
 def register(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(demo_data_command)
 
 
 @click.command("seed")
