@@ -102,6 +102,10 @@ class Config:
     # Rate limits (Flask-Limiter syntax); storage is Redis when REDIS_URL is set
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
 
+    # Production / benchmarks (bench/): both off in production
+    BENCH_ROUTES = env_bool("BENCH_ROUTES", False)  # GET /api/bench/ping/, the load runs' ceiling
+    QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)  # X-Query-Count on every response
+
 
 class TestConfig(Config):
     TESTING = True

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
+from . import benchtools
 from .extensions import db, mail, migrate, socketio
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_app(config_class=Config):
     configure_database(app)
     register_extensions(app)
     register_blueprints(app)
+    benchtools.init_app(app)  # off unless BENCH_ROUTES / QUERY_COUNT_HEADER (bench/)
     register_error_handlers(app)
     register_commands(app)
     register_apidocs(app)
