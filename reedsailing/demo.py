@@ -21,7 +21,6 @@ from sqlalchemy import func, insert, select
 
 from . import demo_text as text
 from .extensions import db
-from .keywords import extract_keywords
 from .messages import templates
 from .models import (
     Activity,
@@ -103,6 +102,10 @@ class DemoCampus:
     def keywords(self, name, description):
         key = (name, description)
         if key not in self._keywords:
+            # imported here: jieba costs ~150 MB, which server processes must not pay
+            # just because this CLI is registered
+            from .keywords import extract_keywords
+
             self._keywords[key] = extract_keywords(name, description)
         return self._keywords[key]
 
