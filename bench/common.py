@@ -71,7 +71,8 @@ def free_port():
 class Server:
     """One `python wsgi.py` process on a free loopback port."""
 
-    def __init__(self, env):
+    def __init__(self, env, script="wsgi.py"):
+        self.script = script
         self.port = free_port()
         self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": "eventlet"}
         self.process = None
@@ -82,7 +83,7 @@ class Server:
 
     def start(self, timeout=60):
         self.process = subprocess.Popen(
-            [PYTHON, str(ROOT / "wsgi.py")], cwd=ROOT, env=self.env,
+            [PYTHON, str(ROOT / self.script)], cwd=ROOT, env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + timeout
