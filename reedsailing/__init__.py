@@ -158,6 +158,9 @@ def register_apidocs(app):
             "static_url_path": "/flasgger_static",
             "swagger_ui": True,
             "specs_route": "/apidocs/",
+            # flasgger renders a missing `auth` as the JS `None` (an uncaught ReferenceError)
+            "auth": {},
+            "title": "一苇以航 ReedSailing API",
         },
     )
 
