@@ -27,7 +27,7 @@ from reedsailing import auth, create_app  # noqa: E402
 from reedsailing.extensions import db, socketio  # noqa: E402
 
 app = create_app()
-app.teardown_request(lambda error: eventlet.sleep(0))  # as wsgi.py does (fairness)
+app.before_request(lambda: eventlet.sleep(0))  # as wsgi.py does (fairness)
 socketio.server.manager.channel = os.environ.get("BENCH_SOCKETIO_CHANNEL", "flask-socketio")
 
 if "connect" not in socketio.server.handlers.get("/", {}):

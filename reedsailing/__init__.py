@@ -69,6 +69,10 @@ def configure_database(app):
         options.setdefault("connect_args", {})["timeout"] = 30
     else:
         options.setdefault("pool_recycle", 1800)
+        # Every concurrent request holds a connection: a pool smaller than the server's
+        # concurrency opens and closes "overflow" connections all the time (bench/).
+        options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
         # Each statement sees what others committed; the capacity and lock updates are
         # conditional UPDATEs, which stay correct under READ COMMITTED.
         options.setdefault("isolation_level", "READ COMMITTED")
