@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test run test ci bench clean
+.PHONY: install install-test run test ci bench bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ test: install-test
 ci:
 	bash .ci/run
 
+# make bench BENCH_ARGS="--sets small,large --db sqlite,mariadb --mariadb-url mysql+pymysql://..."
+# Load runs need wrk (apt-get install -y wrk; else a slower Python generator is used);
+# bench-realtime needs Redis (REDIS_URL). See bench/RESULTS.md.
+BENCH_ARGS ?=
 bench: install-test
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-realtime: install-test
+	$(PY) bench/realtime.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

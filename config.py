@@ -123,6 +123,13 @@ class Config:
     # database number, so two deployments sharing one Redis need different channels.
     SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL", "reedsailing")
 
+    # Production / benchmarks (bench/): both off in production
+    BENCH_ROUTES = env_bool("BENCH_ROUTES", False)  # GET /api/bench/ping/, the load runs' ceiling
+    QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)  # X-Query-Count on every response
+    # Database connections per server process (MariaDB/MySQL; SQLite ignores them)
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", 20)
+    DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
+
 
 class TestConfig(Config):
     TESTING = True

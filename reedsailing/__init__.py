@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
+from . import benchtools
 from .extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_app(config_class=Config):
     configure_database(app)
     register_extensions(app)
     register_blueprints(app)
+    benchtools.init_app(app)  # off unless BENCH_ROUTES / QUERY_COUNT_HEADER (bench/)
     register_error_handlers(app)
     register_commands(app)
     register_apidocs(app)
@@ -67,6 +69,10 @@ def configure_database(app):
         options.setdefault("connect_args", {})["timeout"] = 30
     else:
         options.setdefault("pool_recycle", 1800)
+        # Every concurrent request holds a connection: a pool smaller than the server's
+        # concurrency opens and closes "overflow" connections all the time (bench/).
+        options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
         # Each statement sees what others committed; the capacity and lock updates are
         # conditional UPDATEs, which stay correct under READ COMMITTED.
         options.setdefault("isolation_level", "READ COMMITTED")
@@ -162,6 +168,9 @@ def register_apidocs(app):
             "static_url_path": "/flasgger_static",
             "swagger_ui": True,
             "specs_route": "/apidocs/",
+            # flasgger renders a missing `auth` as the JS `None` (an uncaught ReferenceError)
+            "auth": {},
+            "title": "一苇以航 ReedSailing API",
         },
     )
 

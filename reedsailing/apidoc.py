@@ -11,6 +11,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
+from .fields import MAX_ID
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["detail"],
@@ -102,7 +104,10 @@ def build_spec(app):
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if (converter := rule._converters.get(name)) and type(converter).__name__ == "BoundedIntConverter" else "string"},
+                # ids the int converter accepts: 1..2^31-1 (larger ones are not found)
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                if (converter := rule._converters.get(name)) and type(converter).__name__ == "BoundedIntConverter"
+                else {"type": "string"},
             }
             for name in rule.arguments
         ]

@@ -3,6 +3,7 @@
 import click
 
 from .boya.cli import crawl_boya_command
+from .demo import demo_data_command
 from .errors import ApiError
 from .organizations import cli as organizations_cli
 from .scheduler import scheduler_command
@@ -14,6 +15,7 @@ def register(app):
     app.cli.add_command(crawl_boya_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(organizations_cli.orgs_cli)
+    app.cli.add_command(demo_data_command)
 
 
 @click.command("seed")

@@ -3,11 +3,6 @@
 
 import logging
 
-import jieba
-import jieba.analyse
-
-jieba.setLogLevel(logging.WARNING)
-
 MAX_KEYWORDS = 8
 MAX_LENGTH = 500
 
@@ -17,7 +12,7 @@ def extract_keywords(name, description=None):
     text = f"{name or ''} {description or ''}".strip()
     if not text:
         return ""
-    tags = jieba.analyse.extract_tags(text[:5000], topK=MAX_KEYWORDS)
+    tags = _analyse().extract_tags(text[:5000], topK=MAX_KEYWORDS)
     words = []
     for tag in tags:
         word = tag.strip().lower()
@@ -28,3 +23,13 @@ def extract_keywords(name, description=None):
         words.pop()
         joined = " ".join(words)
     return joined
+
+
+def _analyse():
+    """jieba.analyse, imported on first use: its dictionaries cost ~150 MB per process,
+    which servers that never write an activity should not pay."""
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.analyse

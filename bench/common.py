@@ -1,0 +1,124 @@
+"""Shared by bench/run.py and bench/realtime.py: prepare a demo database, run and stop
+real server processes (`python wsgi.py`, eventlet), log demo students in."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BENCH_SECRET = "bench-secret-key-not-for-production"
+
+PREPARE = """
+import sys
+from config import Config
+from reedsailing import create_app
+from reedsailing.demo import PRESETS, populate
+from reedsailing.extensions import db
+from dataclasses import replace
+import json
+
+preset, overrides = sys.argv[1], json.loads(sys.argv[2])
+app = create_app()
+with app.app_context():
+    db.drop_all()
+    db.create_all()
+    counts = populate(replace(PRESETS[preset], **overrides), show_progress=True)
+    print(json.dumps(counts))
+"""
+
+
+def base_env(database_url, **extra):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": BENCH_SECRET,
+        "RATELIMIT_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        "WECHAT_APPID": "",  # development login mode: the code is the openid (demo-<n>)
+        "MAIL_SERVER": "",
+        **extra,
+    }
+    if "REDIS_URL" not in extra:  # REST needs no Redis; a stray one from the shell would be used
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def prepare_database(database_url, preset="small", overrides=None):
+    """Drop and recreate every table of `database_url`, then fill it with demo data."""
+    import json
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [PYTHON, "-c", PREPARE, preset, json.dumps(overrides or {})],
+        cwd=ROOT, env=base_env(database_url), stdout=subprocess.PIPE, text=True, check=True,
+    )
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    return counts, time.monotonic() - started
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """One `python wsgi.py` process on a free loopback port."""
+
+    def __init__(self, env, script="wsgi.py"):
+        self.script = script
+        self.port = free_port()
+        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": "eventlet"}
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=60):
+        self.process = subprocess.Popen(
+            [PYTHON, str(ROOT / self.script)], cwd=ROOT, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if requests.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not become healthy in time")
+
+    def rss_mb(self):
+        """Resident memory of the server process (VmRSS), in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return None
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def login(base_url, n):
+    """Log demo student n in (development login mode): (user id, token)."""
+    response = requests.post(f"{base_url}/api/userLogin/", json={"code": f"demo-{n}"}, timeout=10)
+    response.raise_for_status()
+    body = response.json()
+    return body["id"], body["token"]

@@ -1,0 +1,331 @@
+"""Load benchmark: `make bench` (never part of `make test`). See bench/RESULTS.md.
+
+For each data set (`small`, optionally `large`) and database (a temp SQLite file,
+optionally MariaDB) it builds the demo campus, starts one real server process
+(`python wsgi.py`, eventlet, production settings), logs demo students in, and loads
+each endpoint with 16 connections: warm-up, then 30 s. It reports requests/s,
+p50/p95/p99 latency, the ratio to the bare ceiling route (`GET /api/bench/ping/`, same
+server), SQL statements per request (the `X-Query-Count` header) and the server's
+resident memory after the run, prints a table and writes bench/out/.
+
+Load generator: `wrk` (Debian: `apt-get install -y wrk`); without it a Python
+generator (threads + requests) runs instead, which competes with the server for CPU
+and so reads lower: compare ratios, not absolute figures, across the two.
+
+    python bench/run.py                                  # small, SQLite
+    python bench/run.py --sets small,large --db sqlite,mariadb \\
+        --mariadb-url 'mysql+pymysql://root@127.0.0.1:3306/rs_bench?charset=utf8mb4'
+    python bench/run.py --duration 5 --warmup 1 --only ping,detail   # quick look
+"""
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, Server, base_env, login, prepare_database  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+CONNECTIONS = 16
+
+
+# ---- what to load --------------------------------------------------------------------
+def pick_targets(database_url):
+    """Ids worth loading, read straight from the demo database."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        one = lambda sql, **kw: conn.execute(text(sql), kw).first()  # noqa: E731
+        users = dict(conn.execute(text("SELECT openid, id FROM users WHERE openid LIKE 'demo-%'")).all())
+        detail = one("SELECT id FROM activities WHERE block_id = 1 AND org_id IS NOT NULL ORDER BY id LIMIT 1")
+        org = one("SELECT org_id, COUNT(*) n FROM activities WHERE org_id IS NOT NULL GROUP BY org_id "
+                  "ORDER BY n DESC, org_id LIMIT 1")
+        commented = one("SELECT act_id, COUNT(*) n FROM comments GROUP BY act_id ORDER BY n DESC, act_id LIMIT 1")
+        now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")  # the bench machine runs on local time
+        joinable = one("SELECT id FROM activities WHERE block_id <> 2 AND begin_time > :now "
+                       "AND contain - joined_count >= :room ORDER BY id LIMIT 1", now=now, room=4 * CONNECTIONS)
+        joinable = joinable or (None,)
+        joined = {row[0] for row in conn.execute(
+            text("SELECT user_id FROM participations WHERE act_id = :a"), {"a": joinable[0]})}
+        readers = conn.execute(text(
+            "SELECT user_id, COUNT(*) n FROM deliveries GROUP BY user_id ORDER BY n DESC, user_id LIMIT :k"),
+            {"k": CONNECTIONS}).all()
+        notices = {}
+        for user_id, _ in readers:
+            notices[user_id] = [row[0] for row in conn.execute(text(
+                "SELECT notice_id FROM deliveries WHERE user_id = :u ORDER BY notice_id LIMIT 10"), {"u": user_id})]
+    engine.dispose()
+    by_id = {uid: int(openid.split("-")[1]) for openid, uid in users.items()}
+    demo_numbers = sorted(by_id.values())
+    return {
+        "detail_act": detail[0],
+        "org": org[0],
+        "org_activities": org[1],
+        "comments_act": commented[0],
+        "comments": commented[1],
+        "join_act": joinable[0],
+        "joiners": [n for n in demo_numbers if users[f"demo-{n}"] not in joined][:CONNECTIONS],
+        "readers": {by_id[uid]: ids for uid, ids in notices.items()},
+    }
+
+
+def endpoints(targets, tokens):
+    """name -> (spec path for the route check, [per-connection {token, steps}])."""
+    plain = list(tokens.items())[:CONNECTIONS]  # [(n, (uid, token))]
+
+    def each(steps_for, who=plain):
+        return [{"token": token, "steps": steps_for(uid)} for _, (uid, token) in who]
+
+    act, org = targets["detail_act"], targets["org"]
+    join_who = [(n, tokens[n]) for n in targets["joiners"]]
+    read_who = [(n, tokens[n]) for n in targets["readers"]]
+    read_ids = {tokens[n][0]: ids for n, ids in targets["readers"].items()}
+    search = json.dumps({"name": "讲座"}, ensure_ascii=False)
+    return {
+        "ping": ("/api/bench/ping/", [{"token": None, "steps": [("GET", "/api/bench/ping/", None)]}]),
+        "user profile": ("/api/users/{}/", each(lambda uid: [("GET", f"/api/users/{uid}/", None)])),
+        "activity detail": ("/api/activities/{}/", each(lambda uid: [("GET", f"/api/activities/{act}/", None)])),
+        "block 1 status": ("/api/blocks/activities/status/{}/",
+                           each(lambda uid: [("GET", "/api/blocks/activities/status/1/", None)])),
+        "org status": ("/api/organizations/activities/status/{}/",
+                       each(lambda uid: [("GET", f"/api/organizations/activities/status/{org}/", None)])),
+        "search 讲座": ("/api/activities/search/", each(lambda uid: [("POST", "/api/activities/search/", search)])),
+        "recommendations": ("/api/recommended/{}/", each(lambda uid: [("GET", f"/api/recommended/{uid}/", None)])),
+        "comments": ("/api/activities/{}/comments/",
+                     each(lambda uid: [("GET", f"/api/activities/{targets['comments_act']}/comments/", None)])),
+        "join+leave": ("/api/activities/participants/", each(lambda uid: [
+            ("POST", "/api/activities/participants/",
+             json.dumps({"person": uid, "act": str(targets["join_act"])})),
+            ("DELETE", f"/api/activities/participants/?person={uid}&act={targets['join_act']}&operator={uid}", None),
+        ], join_who)),
+        "notification read": ("/api/notifications/read/{}/", each(lambda uid: [
+            ("PUT", f"/api/notifications/read/{uid}/", json.dumps({"notifications": read_ids[uid]})),
+        ], read_who)),
+    }
+
+
+def route_exists(spec_paths, template):
+    shape = lambda path: re.sub(r"\{[^}]*\}", "{}", path.rstrip("/"))  # noqa: E731
+    return shape(template) in {shape(path) for path in spec_paths}
+
+
+def headers_for(token):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def probe(base_url, conns):
+    """Run each step of the first connection once: [(status, X-Query-Count)]."""
+    results = []
+    for method, path, body in conns[0]["steps"]:
+        response = requests.request(method, base_url + path, data=body and body.encode(),
+                                    headers=headers_for(conns[0]["token"]), timeout=30)
+        results.append((response.status_code, response.headers.get("X-Query-Count")))
+    return results
+
+
+# ---- load generators -----------------------------------------------------------------
+LUA = """
+local specs = %s
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("idx", counter)
+end
+function init(args)
+  spec = specs[((idx - 1) %% #specs) + 1]
+  step = 0
+  headers = {["Content-Type"] = "application/json"}
+  if spec.token then headers["Authorization"] = "Bearer " .. spec.token end
+end
+function request()
+  step = step %% #spec.steps + 1
+  local s = spec.steps[step]
+  return wrk.format(s[1], s[2], headers, s[3])
+end
+function done(summary, latency, requests)
+  io.write(string.format('WRKJSON {"requests": %%d, "duration_us": %%d, "errors": %%d, "p50": %%d, "p95": %%d, "p99": %%d}\\n',
+    summary.requests, summary.duration,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def lua_string(value):
+    return "nil" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def lua_specs(conns):
+    items = []
+    for conn in conns:
+        steps = ", ".join("{%s, %s, %s}" % (lua_string(m), lua_string(p), lua_string(b)) for m, p, b in conn["steps"])
+        items.append("{token = %s, steps = {%s}}" % (lua_string(conn["token"]), steps))
+    return "{" + ",\n".join(items) + "}"
+
+
+def run_wrk(base_url, conns, seconds, workdir):
+    script = Path(workdir) / "load.lua"
+    script.write_text(LUA % lua_specs(conns), encoding="utf-8")
+    # One connection per wrk thread: each connection then has its own Lua state (its
+    # own user for join+leave and notification read, strictly alternating steps).
+    command = ["wrk", f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(script), base_url + "/"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    data = json.loads(output.split("WRKJSON", 1)[1].strip().splitlines()[0])
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "p50_ms": data["p50"] / 1000, "p95_ms": data["p95"] / 1000, "p99_ms": data["p99"] / 1000,
+        "errors": data["errors"], "requests": data["requests"],
+    }
+
+
+def run_python(base_url, conns, seconds, workdir=None):
+    latencies, errors, lock = [], [0], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(conn):
+        session, mine, bad, step = requests.Session(), [], 0, 0
+        headers = headers_for(conn["token"])
+        while time.monotonic() < deadline:
+            method, path, body = conn["steps"][step % len(conn["steps"])]
+            step += 1
+            began = time.perf_counter()
+            try:
+                response = session.request(method, base_url + path, data=body and body.encode(),
+                                            headers=headers, timeout=10)
+                bad += response.status_code >= 400
+            except requests.RequestException:
+                bad += 1
+            mine.append(time.perf_counter() - began)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(conns[i % len(conns)],)) for i in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    return {"rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000,
+            "p99_ms": cuts[98] * 1000, "errors": errors[0], "requests": len(latencies)}
+
+
+# ---- one run -------------------------------------------------------------------------
+def bench_one(preset, backend, database_url, args, generator):
+    print(f"\n== {preset} on {backend}: building the demo campus ...", flush=True)
+    counts, build_seconds = prepare_database(database_url, preset)
+    print(f"   {counts} in {build_seconds:.1f} s", flush=True)
+    server = Server(base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")).start()
+    rows = []
+    try:
+        targets = pick_targets(database_url)
+        wanted = set(range(1, CONNECTIONS + 1)) | set(targets["joiners"]) | set(targets["readers"])
+        tokens = {n: login(server.url, n) for n in sorted(wanted)}
+        spec_paths = requests.get(server.url + "/apispec_1.json", timeout=30).json()["paths"]
+        ceiling = None
+        with tempfile.TemporaryDirectory() as workdir:
+            for name, (template, conns) in endpoints(targets, tokens).items():
+                if args.only and name.split()[0] not in args.only:
+                    continue
+                row = {"endpoint": name, "set": preset, "db": backend}
+                if not route_exists(spec_paths, template):
+                    rows.append({**row, "note": "route not on this branch yet"})
+                    print(f"   {name:18} route not on this branch yet", flush=True)
+                    continue
+                checks = probe(server.url, conns)
+                row["status"] = "/".join(str(status) for status, _ in checks)
+                row["queries"] = "+".join(str(q) for _, q in checks)
+                generator(server.url, conns, args.warmup, workdir)
+                row.update(generator(server.url, conns, args.duration, workdir))
+                if name == "ping":
+                    ceiling = row["rps"]
+                row["ratio"] = row["rps"] / ceiling if ceiling else None
+                rows.append(row)
+                print(f"   {name:18} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
+                      f"p99 {row['p99_ms']:6.1f} ms  queries {row['queries']:>5}  status {row['status']}  "
+                      f"errors {row['errors']}", flush=True)
+        rss = server.rss_mb()
+    finally:
+        server.stop()
+    print(f"   server resident memory after the run: {rss:.0f} MB", flush=True)
+    return {"set": preset, "db": backend, "counts": counts, "build_seconds": build_seconds,
+            "rss_mb": rss, "targets": {k: v for k, v in targets.items() if k not in ("readers", "joiners")},
+            "rows": rows}
+
+
+def table(runs):
+    lines = ["| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | queries/req | status | errors |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|"]
+    for run in runs:
+        for row in run["rows"]:
+            if "rps" not in row:
+                lines.append(f"| {run['set']} | {run['db']} | {row['endpoint']} | – | – | – | – | – | – | "
+                             f"{row['note']} | – |")
+                continue
+            ratio = f"{row['ratio']:.0%}" if row["ratio"] else "–"
+            lines.append(f"| {run['set']} | {run['db']} | {row['endpoint']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                         f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | {row['queries']} | {row['status']} | "
+                         f"{row['errors']} |")
+        lines.append(f"| {run['set']} | {run['db']} | *server RSS after the run* | {run['rss_mb']:.0f} MB | | | | | | | |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default="small", help="comma-separated: small,large")
+    parser.add_argument("--db", default="sqlite", help="comma-separated: sqlite,mariadb")
+    parser.add_argument("--mariadb-url", help="an existing utf8mb4 database; its tables are DROPPED and rebuilt")
+    parser.add_argument("--duration", type=int, default=30, help="seconds per endpoint (default 30)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up seconds per endpoint (default 5)")
+    parser.add_argument("--only", type=lambda s: {x.strip() for x in s.split(",")}, default=None,
+                        help="first words of endpoint names, e.g. ping,activity,search")
+    parser.add_argument("--python-load", action="store_true", help="use the Python generator even if wrk exists")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") and not args.python_load:
+        generator, generator_name = run_wrk, "wrk"
+    else:
+        print("wrk not found (Debian: apt-get install -y wrk): using the slower Python load generator", flush=True)
+        generator, generator_name = run_python, "python"
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for preset in args.sets.split(","):
+            for backend in args.db.split(","):
+                if backend == "mariadb":
+                    if not args.mariadb_url:
+                        parser.error("--db mariadb needs --mariadb-url")
+                    url = args.mariadb_url
+                else:
+                    url = f"sqlite:///{tmp}/bench-{preset}.db"
+                runs.append(bench_one(preset, backend, url, args, generator))
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    meta = {"generator": generator_name, "connections": CONNECTIONS, "duration": args.duration,
+            "warmup": args.warmup, "argv": sys.argv[1:], "nproc": subprocess.getoutput("nproc"),
+            "free": subprocess.getoutput("free -h")}
+    (OUT / f"results-{stamp}.json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=2, default=str))
+    report = table(runs)
+    (OUT / f"results-{stamp}.md").write_text(report + "\n")
+    print("\n" + report)
+    print(f"\nload generator: {generator_name}; written to {OUT}/results-{stamp}.{{json,md}}")
+
+
+if __name__ == "__main__":
+    main()
