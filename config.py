@@ -40,8 +40,6 @@ def env_list(name, default=""):
 class Config:
     # Core
     SECRET_KEY = env("SECRET_KEY")
-    # The embedded quick start may generate a key under instance/; production may not.
-    ALLOW_GENERATED_SECRET = env_bool("ALLOW_GENERATED_SECRET", False)
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reedsailing.db'}")
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -157,8 +157,12 @@ def build_spec(app):
                 error_codes.add(400)
             if auth != "public":
                 error_codes.update({401, 403})
-            if rule.arguments:
+            if rule.arguments or auth != "public":
+                # Ids in the path, the body or the query string may name nothing.
                 error_codes.add(404)
+            if method != "GET" and auth != "public":
+                # A unique constraint can lose a race the service's own check did not see.
+                error_codes.add(409)
             for code in sorted(error_codes):
                 operation["responses"][str(code)] = {
                     "description": ERROR_TEXT.get(code, "Error"),

@@ -164,3 +164,14 @@ def _suite_socketio(_suite_socketio_server):
     socketio.server = _suite_socketio_server
     yield
     socketio.server = _suite_socketio_server
+
+
+@pytest.fixture(autouse=True)
+def _suite_limiter(app):
+    """Apps built by single tests (test_config, test_ratelimit) re-bind the one global
+    limiter; every test starts with the suite app's setting (off)."""
+    from reedsailing.ratelimit import limiter
+
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    yield
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
