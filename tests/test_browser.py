@@ -179,26 +179,46 @@ def check_swagger(browser):
 
 PAGES = [
     pytest.param("/apidocs/", check_swagger, id="swagger-ui"),
-    # TODO(admin charts): the admin charts page is being built on another branch. Once it
-    # has landed, put its URL and a check of its rendered charts here, e.g.
-    # pytest.param("/admin/charts/", check_charts, id="admin-charts"), and drop this skip.
-    pytest.param("/admin/charts/", None, id="admin-charts",
-                 marks=pytest.mark.skip(reason="TODO: the admin charts page is not on this branch yet")),
+    pytest.param("/charts/#token={admin_token}", "check_charts", id="admin-charts"),
 ]
+
+
+def check_charts(browser):
+    """The admin charts page draws its three charts from the JSON routes."""
+    bars = browser.wait_for("document.querySelectorAll('#orgs svg rect').length")
+    assert bars and bars >= 2, f"{bars} bars in the organisations chart"
+    text = browser.evaluate("document.body.innerText")
+    assert "热门社团" in text and "篮球赛" in text, text[:500]
+    assert browser.evaluate("document.querySelectorAll('#categories svg').length") == 1
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # the first run may apt-get Chromium
 @pytest.mark.parametrize(("path", "check"), PAGES)
 def test_page_renders_in_headless_chromium(chromium, live_server, tmp_path, path, check):
+    if check == "check_charts":
+        path, check = path.format(admin_token=_campus_with_charts()), check_charts
     browser = Browser(chromium, tmp_path / "profile")
     try:
         browser.call("Page.navigate", session=True, url=live_server + path)
         browser.wait_for("document.readyState === 'complete'")
         check(browser)
-        shot = browser.screenshot(tmp_path / f"{path.strip('/').replace('/', '_') or 'root'}.png")
+        shot = browser.screenshot(tmp_path / f"{path.split('#')[0].strip('/').replace('/', '_') or 'root'}.png")
         print(f"screenshot: {shot}")
         assert shot.stat().st_size > 10_000
         assert browser.errors() == []
     finally:
         browser.close()
+
+
+def _campus_with_charts():
+    """Two organisations with followers and an activity with participants; the admin token."""
+    from tests.factories import follow, headers, join, make_activity, make_admin, make_org, make_user
+
+    popular, quiet = make_org(name="热门社团"), make_org(name="小众社团")
+    for _ in range(3):
+        follow(popular, make_user())
+    follow(quiet, make_user())
+    activity = make_activity(org=popular, name="篮球赛")
+    join(activity, make_user())
+    return headers(make_admin())["Token"]
