@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:
+    script = ROOT / "wsgi.py"  # what `python <script>` serves
+
     def __init__(self, env_overrides, async_mode="eventlet"):
         self.port = free_port()
         self.env = {
@@ -34,7 +36,7 @@ class ServerProcess:
 
     def start(self, timeout=30):
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "wsgi.py")],
+            [sys.executable, str(self.script)],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
