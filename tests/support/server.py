@@ -4,6 +4,7 @@ in-process test client: concurrency, several processes sharing Redis."""
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +30,12 @@ class ServerProcess:
             **env_overrides,
         }
         self.process = None
+        self.log = tempfile.TemporaryFile()
+
+    def log_tail(self, size=2000):
+        """The end of what the server wrote to stderr."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
 
     @property
     def url(self):
@@ -40,12 +47,15 @@ class ServerProcess:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: nobody reads a pipe while the server runs, and once its
+            # buffer is full every log write blocks, and with it whatever the writer holds
+            # (a database row lock included).
+            stderr=self.log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
                 if requests.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
                     return self
