@@ -47,3 +47,17 @@ def test_routes_answer_the_schema_shape(client):
     assert [a["id"] for a in status["cur"]] == [expected[1]["id"]]
     assert [a["id"] for a in status["unstart"]] == [expected[2]["id"]]
     assert status["cur"][0] == expected[1]
+
+
+def test_orjson_provider_gives_the_same_json_values(app):
+    import json
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    value = {"名字": "讲座 \"引号\" \\ \n", "3": [1, 2.5, None, True], "t": datetime(2021, 6, 1, 8, 0, 0),
+             "d": date(2021, 6, 1), "n": Decimal("1.500000"), "big": 2**70, "nested": {"b": 1, "a": [{}]}}
+    fast = app.json.dumps(value)
+    standard = json.dumps(value, default=app.json.default, sort_keys=True)
+    assert json.loads(fast) == json.loads(standard)
+    assert json.loads(app.json.dumps({"x": "讲座"})) == {"x": "讲座"}
+    assert "讲座" in app.json.dumps({"x": "讲座"})  # UTF-8, not \\u escapes

@@ -55,8 +55,9 @@ def activity_rows_select():
 
 def fetch(statement):
     """The rows of an `activity_rows_select()` (they have `.begin_time`/`.end_time`,
-    so `loading.partition` accepts them)."""
-    return db.session.execute(statement).all()
+    so `loading.partition` accepts them). On the session's connection: a Core select
+    gains nothing from the ORM's result layer (~10% of a search, py-spy)."""
+    return db.session.connection().execute(statement).all()
 
 
 def _time(value):
@@ -123,7 +124,7 @@ class Dumper:
 
 def activity_answer(act_id):
     """`ActivitySchema().dump(load_activity(act_id))`, cheaper (the detail route), or 404."""
-    row = db.session.execute(activity_rows_select().where(_a.c.id == act_id)).first()
+    row = db.session.connection().execute(activity_rows_select().where(_a.c.id == act_id)).first()
     if row is None:
         raise NotFound("未找到该活动。")
     return Dumper().one(row)
