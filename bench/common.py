@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 BENCH_SECRET = "bench-secret-key-not-for-production"
 
@@ -82,14 +83,19 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout=60):
+        # stderr to a file, never an undrained pipe: once 64 KB of tracebacks fill a
+        # pipe, the server blocks in write() and the whole process freezes.
+        self.log_path = OUT / f"server-{self.port}.log"
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [PYTHON, str(ROOT / self.script)], cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=self.log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-2000:]}")
             try:
                 if requests.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
                     return self

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from config import INSTANCE_DIR, Config
 
 from . import benchtools
+from .jsonprovider import OrjsonProvider
 from .extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 def create_app(config_class=Config):
     """Create and configure the ReedSailing application."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.json = OrjsonProvider(app)
     app.config.from_object(config_class)
     configure_logging(app)
     configure_secret_key(app)

@@ -1,6 +1,7 @@
 """The activity lists: by block, organisation, owner, participant, followed
 organisations, and the month calendar. Each is one SELECT with its nested objects
-joined in, whatever the number of rows (plus at most one existence check)."""
+joined in, whatever the number of rows (plus at most one existence check). The
+activity lists return their answer already dumped (activities/fastdump.py)."""
 
 import calendar
 from datetime import datetime
@@ -12,14 +13,20 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import Activity, Follow, Participation
 from ..queries import contains, paginate
-from .loading import NESTED, activities_select, partition, require_block, require_org, run
+from .fastdump import Dumper, activity_rows_select, fetch
+from .loading import NESTED, partition, require_block, require_org
 
 
-def _filtered(where, term=None, page=True):
-    statement = activities_select().where(*where).order_by(Activity.id)
+def _filtered(where, term=None, page=True, status=False):
+    """The answer: `[Activity]`, or `{unstart, cur, end}` of them when `status`."""
+    statement = activity_rows_select().where(*where).order_by(Activity.id)
     if term is not None:
         statement = statement.where(contains(Activity.name, term))
-    return run(paginate(statement) if page else statement)
+    rows = fetch(paginate(statement) if page and not status else statement)
+    dumper = Dumper()
+    if status:
+        return {key: dumper.many(items) for key, items in partition(rows).items()}
+    return dumper.many(rows)
 
 
 def all_activities(term=None):
@@ -28,30 +35,27 @@ def all_activities(term=None):
 
 def block_activities(block_id, term=None, status=False):
     require_block(block_id)
-    rows = _filtered((Activity.block_id == block_id,), term, page=not status)
-    return partition(rows) if status else rows
+    return _filtered((Activity.block_id == block_id,), term, status=status)
 
 
 def org_activities(org_id, term=None, status=False):
     require_org(org_id)
-    rows = _filtered((Activity.org_id == org_id,), term, page=not status)
-    return partition(rows) if status else rows
+    return _filtered((Activity.org_id == org_id,), term, status=status)
 
 
 def released_activities(user_id, term=None, status=False):
-    rows = _filtered((Activity.owner_id == user_id,), term, page=not status)
-    return partition(rows) if status else rows
+    return _filtered((Activity.owner_id == user_id,), term, status=status)
 
 
 def followed_org_activities(user_id):
     """Activities of the organisations the user follows, newest published first."""
     followed = select(Follow.org_id).where(Follow.user_id == user_id)
     statement = (
-        activities_select()
+        activity_rows_select()
         .where(Activity.org_id.in_(followed))
         .order_by(Activity.pub_time.desc(), Activity.id.desc())
     )
-    return run(paginate(statement))
+    return Dumper().many(fetch(paginate(statement)))
 
 
 def _joined_select(user_id):

@@ -34,7 +34,7 @@ def _status(buckets, schema=activities_schema):
 @auth.login_required
 def block_activities(block_id):
     """List a block's activities."""
-    return activities_schema.dump(listing.block_activities(block_id))
+    return listing.block_activities(block_id)
 
 
 @bp.get("/blocks/activities/status/<int:block_id>/")
@@ -42,7 +42,7 @@ def block_activities(block_id):
 @auth.login_required
 def block_activities_status(block_id):
     """A block's activities as `{unstart, cur, end}`."""
-    return _status(listing.block_activities(block_id, status=True))
+    return listing.block_activities(block_id, status=True)
 
 
 @bp.post("/blocks/activities/search/<int:block_id>/")
@@ -51,7 +51,7 @@ def block_activities_status(block_id):
 def block_activities_search(block_id):
     """Search a block's activities by name."""
     term = search_term(json_body())
-    return activities_schema.dump(listing.block_activities(block_id, term))
+    return listing.block_activities(block_id, term)
 
 
 # ---- organisations ------------------------------------------------------------------
@@ -62,7 +62,7 @@ def block_activities_search(block_id):
 @auth.login_required
 def org_activities(org_id):
     """List an organisation's activities."""
-    return activities_schema.dump(listing.org_activities(org_id))
+    return listing.org_activities(org_id)
 
 
 @bp.get("/organizations/activities/status/<int:org_id>/")
@@ -70,7 +70,7 @@ def org_activities(org_id):
 @auth.login_required
 def org_activities_status(org_id):
     """An organisation's activities as `{unstart, cur, end}`."""
-    return _status(listing.org_activities(org_id, status=True))
+    return listing.org_activities(org_id, status=True)
 
 
 @bp.post("/organizations/activities/search/<int:org_id>/")
@@ -79,7 +79,7 @@ def org_activities_status(org_id):
 def org_activities_search(org_id):
     """Search an organisation's activities by name."""
     term = search_term(json_body())
-    return activities_schema.dump(listing.org_activities(org_id, term))
+    return listing.org_activities(org_id, term)
 
 
 # ---- a user's own lists (self only) ---------------------------------------------------
@@ -91,7 +91,7 @@ def org_activities_search(org_id):
 def released_activities(user_id):
     """The caller's published activities."""
     auth.require_self(user_id)
-    return activities_schema.dump(listing.released_activities(user_id))
+    return listing.released_activities(user_id)
 
 
 @bp.get("/users/released_activities/status/<int:user_id>/")
@@ -100,7 +100,7 @@ def released_activities(user_id):
 def released_activities_status(user_id):
     """The caller's published activities as `{unstart, cur, end}`."""
     auth.require_self(user_id)
-    return _status(listing.released_activities(user_id, status=True))
+    return listing.released_activities(user_id, status=True)
 
 
 @bp.post("/users/released_activities/search/<int:user_id>/")
@@ -110,7 +110,7 @@ def released_activities_search(user_id):
     """Search the caller's published activities by name."""
     auth.require_self(user_id)
     term = search_term(json_body())
-    return activities_schema.dump(listing.released_activities(user_id, term))
+    return listing.released_activities(user_id, term)
 
 
 @bp.get("/users/followed_organizations/activities/<int:user_id>/")
@@ -119,7 +119,7 @@ def released_activities_search(user_id):
 def followed_org_activities(user_id):
     """Activities of the organisations the caller follows, newest published first."""
     auth.require_self(user_id)
-    return activities_schema.dump(listing.followed_org_activities(user_id))
+    return listing.followed_org_activities(user_id)
 
 
 def _require_joined_reader(user_id):

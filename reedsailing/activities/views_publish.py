@@ -6,6 +6,7 @@ from ..http import json_body, load
 from ..queries import SearchBody, search_term
 from ..schemas import ActivitySchema
 from . import listing, publishing
+from .fastdump import activity_answer
 from .loading import load_activity
 from .routes import bp
 from .schemas import (
@@ -13,7 +14,6 @@ from .schemas import (
     ActivityUpdateBody,
     ActivityWithReceivers,
     ActReceiversResult,
-    activities_schema,
     activity_schema,
 )
 
@@ -26,7 +26,7 @@ update_body = ActivityUpdateBody()
 @auth.login_required
 def list_activities():
     """List all activities (`?limit=&offset=` optional)."""
-    return activities_schema.dump(listing.all_activities())
+    return listing.all_activities()
 
 
 @bp.post("/activities/")
@@ -44,7 +44,7 @@ def create_activity():
 @auth.login_required
 def search_activities():
     """Search all activities by name (case-insensitive substring)."""
-    return activities_schema.dump(listing.all_activities(search_term(json_body())))
+    return listing.all_activities(search_term(json_body()))
 
 
 @bp.get("/activities/<int:act_id>/")
@@ -52,7 +52,7 @@ def search_activities():
 @auth.login_required
 def get_activity(act_id):
     """Read an activity with its owner, type, org, location and block."""
-    return activity_schema.dump(load_activity(act_id))
+    return activity_answer(act_id)
 
 
 @bp.put("/activities/<int:act_id>/")
