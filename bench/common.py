@@ -2,7 +2,6 @@
 real server processes (`python wsgi.py`, eventlet), log demo students in."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.server import ServerProcess  # noqa: E402  (one launcher for tests and bench)
 OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 BENCH_SECRET = "bench-secret-key-not-for-production"
@@ -63,47 +64,15 @@ def prepare_database(database_url, preset="small", overrides=None):
     return counts, time.monotonic() - started
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """One `python wsgi.py` process on a free loopback port."""
+class Server(ServerProcess):
+    """One `python wsgi.py` process on a free loopback port, logging to bench/out/."""
 
     def __init__(self, env, script="wsgi.py"):
-        self.script = script
-        self.port = free_port()
-        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": "eventlet"}
-        self.process = None
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout=60):
-        # stderr to a file, never an undrained pipe: once 64 KB of tracebacks fill a
-        # pipe, the server blocks in write() and the whole process freezes.
-        self.log_path = OUT / f"server-{self.port}.log"
         OUT.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [PYTHON, str(ROOT / self.script)], cwd=ROOT, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=self.log,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/api/health/", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not become healthy in time")
+        self.log_path = OUT / f"server-{time.time_ns()}.log"
+        super().__init__(env, log=open(self.log_path, "w+b"))  # noqa: SIM115 - closed with the process
+        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": "eventlet"}
+        self.script = ROOT / script
 
     def rss_mb(self):
         """Resident memory of the server process (VmRSS), in MB."""
@@ -111,15 +80,6 @@ class Server:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return None
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def login(base_url, n):

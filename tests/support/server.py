@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class ServerProcess:
     script = ROOT / "wsgi.py"  # what `python <script>` serves
 
-    def __init__(self, env_overrides, async_mode="eventlet"):
+    def __init__(self, env_overrides, async_mode="eventlet", log=None):
         self.port = free_port()
         self.env = {
             **os.environ,
@@ -30,7 +30,7 @@ class ServerProcess:
             **env_overrides,
         }
         self.process = None
-        self.log = tempfile.TemporaryFile()
+        self.log = log or tempfile.TemporaryFile()  # a binary file for the server's stderr
 
     def log_tail(self, size=2000):
         """The end of what the server wrote to stderr."""
