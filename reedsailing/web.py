@@ -31,11 +31,16 @@ class MergeSlashesMiddleware:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:id>` that only matches ids the database can hold; anything else is a 404."""
+    """`<int:id>` whose value the database can hold.
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    An id beyond 2^31-1 becomes 0, which names no row, so the view answers its usual
+    404 (or 403 on self-only routes). Refusing the match instead (`max=`) makes Werkzeug
+    answer 405 for PUT/DELETE on those paths.
+    """
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 def init_app(app):

@@ -114,3 +114,11 @@ def test_no_route_answers_500_to_malformed_input(app, client, who):
                 if response.status_code >= 500 or response.json is None:
                     failures.append((method, path, body, response.status_code))
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    "method,path", [("get", "/api/activities/{}/"), ("delete", "/api/activities/{}/"), ("put", "/api/users/{}/")]
+)
+def test_ids_beyond_the_database_range_are_404_for_every_method(client, method, path):
+    response = getattr(client, method)(path.format(99999999999), json={"name": "x"}, headers=headers(make_admin()))
+    assert response.status_code == 404 and response.json["detail"]

@@ -92,7 +92,7 @@ def test_read_with_malformed_body_is_400(client, body):
 def test_read_of_unknown_path_uid_is_403_not_500(client):
     user = make_user()
     assert put_read(client, 2**31 - 1, {"notifications": [1]}, user).status_code == 403
-    assert put_read(client, 2**40, {"notifications": [1]}, user).status_code == 404
+    assert put_read(client, 2**40, {"notifications": [1]}, user).status_code == 403
 
 
 # --- GET /api/notifications/ ---------------------------------------------------
