@@ -51,7 +51,6 @@ class Config:
     TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
     SHOW_ALL = env_bool("SHOW_ALL", True)
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
-    JSON_AS_ASCII = False
 
     # WeChat
     WECHAT_APPID = env("WECHAT_APPID", "")

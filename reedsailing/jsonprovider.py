@@ -3,8 +3,8 @@
 Why: a list answer of ~300 activities is ~270 KB of JSON; `json.dumps` took ~25% of
 such a request (py-spy, bench/RESULTS.md). orjson produces the same JSON values: keys
 sorted and compact as Flask's provider does, datetimes / Decimal / dataclasses through
-Flask's own `default`, and UTF-8 text instead of `\\uXXXX` escapes (what
-`JSON_AS_ASCII = False` in config.py always meant; Flask 3 ignores that setting). Anything
+Flask's own `default`, and UTF-8 text instead of `\\uXXXX` escapes (Chinese stays
+readable and a third shorter). Anything
 orjson refuses (an int beyond 64 bits) falls back to the standard encoder; a float NaN
 becomes `null` (the standard encoder writes `NaN`, which is not JSON). Pretty printing
 (`indent`, debug mode) stays with the standard encoder.
