@@ -20,9 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import event, insert, select  # noqa: E402
 
 from config import TestConfig  # noqa: E402
-from reedsailing import auth, create_app  # noqa: E402
+from reedsailing.core import auth  # noqa: E402
+from reedsailing import create_app
 from reedsailing.extensions import db  # noqa: E402
-from reedsailing.models import (  # noqa: E402
+from reedsailing.models import (
     Activity,
     Address,
     Category,
@@ -34,7 +35,7 @@ from reedsailing.models import (  # noqa: E402
     User,
 )
 from reedsailing.seed import seed  # noqa: E402
-from reedsailing.timeutil import now  # noqa: E402
+from reedsailing.core.timeutil import now  # noqa: E402
 
 WORDS = "羽毛球 篮球 足球 讲座 编程 摄影 合唱 话剧 志愿 支教 读书 电影 徒步 桌游 辩论 数学 物理 机器人 创业 音乐".split()
 

@@ -20,7 +20,7 @@ PREPARE = """
 import sys
 from config import Config
 from reedsailing import create_app
-from reedsailing.demo import PRESETS, populate
+from reedsailing.demo.campus import PRESETS, populate
 from reedsailing.extensions import db
 from dataclasses import replace
 import json

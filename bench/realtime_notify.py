@@ -19,10 +19,10 @@ from reedsailing.extensions import db, socketio  # noqa: E402
 from reedsailing.models import Activity, Address, User  # noqa: E402
 from reedsailing.models.blocks import BOYA  # noqa: E402
 from reedsailing.seed import system_user  # noqa: E402
-from reedsailing.timeutil import now  # noqa: E402
+from reedsailing.core.timeutil import now  # noqa: E402
 
 app = create_app()
-# Imported after create_app: importing `reedsailing.mail` (services does) before it
+# Imported after create_app: importing `reedsailing.integrations.mail` (services does) before it
 # rebinds the package's `mail` name that create_app uses (foundation quirk, reported).
 from reedsailing.messages.services import notify  # noqa: E402
 socketio.server.manager.channel = os.environ.get("BENCH_SOCKETIO_CHANNEL", "flask-socketio")

@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
-from . import benchtools
-from .jsonprovider import OrjsonProvider
-from .extensions import db, migrate, socketio
+from reedsailing.core import benchtools
+from reedsailing.core.jsonprovider import OrjsonProvider
+from reedsailing.extensions import db, migrate, socketio
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def register_extensions(app):
     from flask_cors import CORS
 
-    from . import ratelimit, web
-    from .extensions import mail  # (the name `mail` at package level is the reedsailing.mail module)
+    from reedsailing.core import ratelimit, web
+    from reedsailing.extensions import mail
 
     web.init_app(app)
     db.init_app(app)
@@ -114,21 +114,21 @@ def register_extensions(app):
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins="*" if origins == ["*"] else origins,
     )
-    from .messages import legacy
+    from reedsailing.messages import legacy
 
     legacy.init_app(app)  # the old app's /ws/link/<uid>/, only when LEGACY_WS_ENABLED
 
 
 def register_blueprints(app):
-    from .activities.routes import bp as activities_bp
-    from .admin.routes import bp as admin_bp
-    from .blocks.routes import bp as blocks_bp
-    from .images.routes import bp as images_bp
-    from .messages import events  # noqa: F401  (registers the Socket.IO handlers)
-    from .messages.routes import bp as messages_bp
-    from .meta.routes import bp as meta_bp
-    from .organizations.routes import bp as organizations_bp
-    from .users.routes import bp as users_bp
+    from reedsailing.activities.routes import bp as activities_bp
+    from reedsailing.admin.routes import bp as admin_bp
+    from reedsailing.blocks.routes import bp as blocks_bp
+    from reedsailing.images.routes import bp as images_bp
+    from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
+    from reedsailing.messages.routes import bp as messages_bp
+    from reedsailing.meta.routes import bp as meta_bp
+    from reedsailing.organizations.routes import bp as organizations_bp
+    from reedsailing.users.routes import bp as users_bp
 
     for blueprint in (
         meta_bp,
@@ -144,13 +144,13 @@ def register_blueprints(app):
 
 
 def register_error_handlers(app):
-    from .errors import register_error_handlers as register
+    from reedsailing.core.errors import register_error_handlers as register
 
     register(app)
 
 
 def register_commands(app):
-    from .commands import register
+    from reedsailing.cli import register
 
     register(app)
 
@@ -158,7 +158,7 @@ def register_commands(app):
 def register_apidocs(app):
     from flasgger import Swagger
 
-    from .apidoc import build_spec
+    from reedsailing.core.apidoc import build_spec
 
     Swagger(
         app,

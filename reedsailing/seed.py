@@ -3,9 +3,9 @@ system account. Idempotent: running it twice changes nothing."""
 
 from sqlalchemy import select
 
-from .extensions import db
-from .models import Block, Category, User
-from .models.blocks import SEED_BLOCKS
+from reedsailing.extensions import db
+from reedsailing.models import Block, Category, User
+from reedsailing.models.blocks import SEED_BLOCKS
 
 STARTER_CATEGORIES = ("讲座", "运动", "文艺", "学术", "竞赛", "志愿服务", "社交", "其他")
 SYSTEM_OPENID = "system:boya"

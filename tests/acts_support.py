@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from reedsailing.extensions import db
 from reedsailing.models import Delivery, Notice
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.factories import make_address, make_category
 
 

@@ -5,7 +5,7 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from reedsailing import auth
+from reedsailing.core import auth
 from reedsailing.extensions import db
 from reedsailing.models import (
     Activity,
@@ -20,7 +20,7 @@ from reedsailing.models import (
     User,
 )
 from reedsailing.models.blocks import CLUB, PERSONAL
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 
 _counter = itertools.count(1)
 

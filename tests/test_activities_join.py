@@ -7,7 +7,7 @@ import pytest
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation
 from reedsailing.models.blocks import BOYA, CLUB
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.acts_support import all_recipients, notices_of
 from tests.factories import headers, join, make_activity, make_admin, make_org, make_user
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Participation
 from reedsailing.models.blocks import BOYA, CLUB, PERSONAL
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.factories import (
     follow,
     headers,

@@ -7,7 +7,7 @@ import pytest
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Participation
 from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.acts_support import all_recipients, create_body, fmt, notices_of
 from tests.factories import (
     headers,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from reedsailing.extensions import db
 from reedsailing.models import Activity
 from reedsailing.models.blocks import CLUB
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.factories import follow, headers, join, make_activity, make_category, make_comment, make_org, make_user
 
 

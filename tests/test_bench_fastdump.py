@@ -7,8 +7,8 @@ from reedsailing.activities.fastdump import Dumper, activity_answer, activity_ro
 from reedsailing.activities.loading import activities_select, run
 from reedsailing.models import Activity
 from reedsailing.models.blocks import CLUB, PERSONAL
-from reedsailing.schemas import ActivitySchema
-from reedsailing.timeutil import now
+from reedsailing.core.schemas import ActivitySchema
+from reedsailing.core.timeutil import now
 from tests.factories import headers, make_activity, make_address, make_category, make_org, make_user
 
 

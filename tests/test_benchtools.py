@@ -16,14 +16,6 @@ def test_off_by_default(client):
 
 @pytest.fixture
 def bench_app(tmp_path, monkeypatch):
-    # create_app() a second time in one process: importing the `reedsailing.mail`
-    # submodule rebinds the package's `mail` name (the Flask-Mail extension) to that
-    # module; put the extension back (foundation quirk, reported to the lead).
-    import reedsailing
-    from reedsailing import extensions
-
-    monkeypatch.setattr(reedsailing, "mail", extensions.mail)
-
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'bench.db'}"
         REDIS_URL = None

@@ -14,7 +14,7 @@ from reedsailing.messages import templates
 from reedsailing.models import Activity, Address, Delivery, Notice, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.seed import system_user
-from reedsailing.timeutil import now
+from reedsailing.core.timeutil import now
 from tests.factories import join, make_address, make_user
 from tests.support.fake_bykc import course
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin
 
-from reedsailing import store, wechat
+from reedsailing.core import store
+from reedsailing.integrations import wechat
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Organization
 from tests.factories import follow, headers, make_activity, make_admin, make_category, make_org, make_user

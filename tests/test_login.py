@@ -3,7 +3,7 @@
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from reedsailing import auth
+from reedsailing.core import auth
 from reedsailing.extensions import db
 from reedsailing.models import User
 from tests.factories import headers, make_user

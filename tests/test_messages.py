@@ -5,7 +5,7 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from reedsailing import auth
+from reedsailing.core import auth
 from reedsailing.extensions import db, socketio
 from reedsailing.messages import templates
 from reedsailing.messages.services import notify

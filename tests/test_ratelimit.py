@@ -4,7 +4,7 @@ import pytest
 
 from config import TestConfig
 from reedsailing import create_app
-from reedsailing.ratelimit import limiter
+from reedsailing.core.ratelimit import limiter
 from tests.factories import headers, make_user
 
 

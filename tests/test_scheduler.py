@@ -13,12 +13,14 @@ import pytest
 from flask import has_app_context
 from sqlalchemy import func, select, update
 
-from reedsailing import store, tasks, wechat
+from reedsailing.core import store
+from reedsailing.scheduler import jobs as tasks
+from reedsailing.integrations import wechat
 from reedsailing.extensions import db
 from reedsailing.messages import templates
 from reedsailing.models import Activity, Delivery, EmailCode, KeyValue, Notice, User
-from reedsailing.scheduler import Job, Scheduler, default_jobs
-from reedsailing.timeutil import now
+from reedsailing.scheduler.loop import Job, Scheduler, default_jobs
+from reedsailing.core.timeutil import now
 from tests.factories import join, make_activity, make_org, make_user
 from tests.support.fake_bykc import course
 

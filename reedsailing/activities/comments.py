@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError, BadRequest, Forbidden, NotFound
-from ..extensions import db
-from ..messages.services import notify
-from ..messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
-from ..models import Comment, User
-from ..models.blocks import BOYA
-from ..permissions import can_manage_activity
-from ..queries import contains, paginate
-from .joining import has_joined
-from .loading import get_activity
+from reedsailing.core.errors import ApiError, BadRequest, Forbidden, NotFound
+from reedsailing.extensions import db
+from reedsailing.messages.services import notify
+from reedsailing.messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
+from reedsailing.models import Comment, User
+from reedsailing.models.blocks import BOYA
+from reedsailing.core.permissions import can_manage_activity
+from reedsailing.core.queries import contains, paginate
+from reedsailing.activities.joining import has_joined
+from reedsailing.activities.loading import get_activity
 
 DUPLICATE = "您已经评论过该活动。"
 

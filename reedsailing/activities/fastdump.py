@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Activity, Address, Block, Category, Organization, User
-from ..schemas import mask_email
+from reedsailing.core.errors import NotFound
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Address, Block, Category, Organization, User
+from reedsailing.core.schemas import mask_email
 
 _QUANTUM = Decimal(1).scaleb(-6)  # DecimalString(places=6) of AddressSchema
 

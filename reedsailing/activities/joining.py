@@ -16,15 +16,15 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError, BadRequest, Forbidden
-from ..extensions import db
-from ..messages.services import notify
-from ..messages.templates import REMOVED_FROM_ACT
-from ..models import Activity, Participation
-from ..models.blocks import BOYA
-from ..permissions import can_manage_activity, is_org_manager
-from ..timeutil import now
-from .loading import get_activity
+from reedsailing.core.errors import ApiError, BadRequest, Forbidden
+from reedsailing.extensions import db
+from reedsailing.messages.services import notify
+from reedsailing.messages.templates import REMOVED_FROM_ACT
+from reedsailing.models import Activity, Participation
+from reedsailing.models.blocks import BOYA
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.core.timeutil import now
+from reedsailing.activities.loading import get_activity
 
 FULL = "活动人数已满。"
 DUPLICATE = "不可重复加入活动。"
@@ -123,7 +123,7 @@ def joined_number(act_id):
 
 def relation(user, act_id):
     """`{hasJoined, underReview, isOwner, isManager}` of the caller and the activity."""
-    from ..models import Organization
+    from reedsailing.models import Organization
 
     activity = get_activity(act_id)
     is_owner = activity.owner_id == user.id

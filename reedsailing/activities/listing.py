@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..errors import BadRequest
-from ..extensions import db
-from ..models import Activity, Follow, Participation
-from ..queries import contains, paginate
-from .fastdump import Dumper, activity_rows_select, fetch
-from .loading import NESTED, partition, require_block, require_org
+from reedsailing.core.errors import BadRequest
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Follow, Participation
+from reedsailing.core.queries import contains, paginate
+from reedsailing.activities.fastdump import Dumper, activity_rows_select, fetch
+from reedsailing.activities.loading import NESTED, partition, require_block, require_org
 
 
 def _filtered(where, term=None, page=True, status=False):

@@ -7,10 +7,10 @@ tests instead of silently issuing a query per row.
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Activity, Block, Organization, User
-from ..timeutil import now
+from reedsailing.core.errors import NotFound
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Block, Organization, User
+from reedsailing.core.timeutil import now
 
 NESTED = (
     joinedload(Activity.owner),

@@ -13,15 +13,15 @@ Rules (original-system.md §4.12, with its §13 defects fixed):
 
 from sqlalchemy import delete, select, update
 
-from ..errors import ApiError, FieldError, Forbidden
-from ..extensions import db
-from ..keywords import extract_keywords
-from ..messages.services import notify
-from ..messages.templates import ACT_CANCEL, ACT_CONTENT
-from ..models import Activity, Address, Block, Category, Organization, Participation, User
-from ..models.blocks import BOYA, ORG_BLOCKS, PERSONAL
-from ..permissions import can_manage_activity, is_org_manager
-from ..seed import system_user
+from reedsailing.core.errors import ApiError, FieldError, Forbidden
+from reedsailing.extensions import db
+from reedsailing.activities.keywords import extract_keywords
+from reedsailing.messages.services import notify
+from reedsailing.messages.templates import ACT_CANCEL, ACT_CONTENT
+from reedsailing.models import Activity, Address, Block, Category, Organization, Participation, User
+from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.seed import system_user
 
 UNKNOWN_ID = "无效主键 “{}” － 对象不存在。"
 
@@ -110,7 +110,7 @@ def _require_manager(user, admin, activity):
 
 def update_activity(user, admin, act_id, data):
     """Apply an edit; returns the participants told about it."""
-    from .loading import get_activity
+    from reedsailing.activities.loading import get_activity
 
     activity = get_activity(act_id)
     _require_manager(user, admin, activity)
@@ -150,7 +150,7 @@ def update_activity(user, admin, act_id, data):
 
 def delete_activity(user, admin, act_id):
     """Tell the participants, then delete the activity (its joins and comments go with it)."""
-    from .loading import get_activity
+    from reedsailing.activities.loading import get_activity
 
     activity = get_activity(act_id)
     _require_manager(user, admin, activity)

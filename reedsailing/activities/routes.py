@@ -8,4 +8,9 @@ from flask import Blueprint
 
 bp = Blueprint("activities", __name__, url_prefix="/api")
 
-from . import views_comments, views_lists, views_participants, views_publish  # noqa: E402,F401
+from reedsailing.activities import (  # noqa: E402,F401
+    views_comments,
+    views_lists,
+    views_participants,
+    views_publish,
+)

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
 
-from ..fields import MAX_ID, DateTime, DecimalString, Id, LenientInteger, Schema, Text
-from ..schemas import ActivityFlatSchema, ActivitySchema, OrgSchema, PublicUserSchema
+from reedsailing.core.fields import MAX_ID, DateTime, DecimalString, Id, LenientInteger, Schema, Text
+from reedsailing.core.schemas import ActivityFlatSchema, ActivitySchema, OrgSchema, PublicUserSchema
 
 MAX_CONTAIN = 100_000
 

@@ -3,12 +3,12 @@ an activity's list, and the console's list and search."""
 
 from flask import request
 
-from .. import auth
-from ..apidoc import doc
-from ..http import json_body, load
-from . import comments
-from .routes import bp
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body, load
+from reedsailing.activities import comments
+from reedsailing.activities.routes import bp
+from reedsailing.activities.schemas import (
     CommentCreateBody,
     CommentCreateResult,
     CommentDetailSchema,

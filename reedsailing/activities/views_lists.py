@@ -1,16 +1,16 @@
 """Activity lists by block, organisation, owner, participant and followed
 organisations; the month calendar; recommendations."""
 
-from .. import auth
-from ..apidoc import doc
-from ..http import json_body
-from ..queries import SearchBody, search_term
-from ..schemas import ActivitySchema, orgs_schema
-from . import listing
-from .loading import require_user
-from .recommend import recommend
-from .routes import bp
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body
+from reedsailing.core.queries import SearchBody, search_term
+from reedsailing.core.schemas import ActivitySchema, orgs_schema
+from reedsailing.activities import listing
+from reedsailing.activities.loading import require_user
+from reedsailing.activities.recommend import recommend
+from reedsailing.activities.routes import bp
+from reedsailing.activities.schemas import (
     CALENDAR_SCHEMA,
     ActivityStatusSchema,
     JoinedActSchema,

@@ -2,12 +2,12 @@
 
 from flask import request
 
-from .. import auth
-from ..apidoc import doc
-from ..http import load
-from . import joining
-from .routes import bp
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import load
+from reedsailing.activities import joining
+from reedsailing.activities.routes import bp
+from reedsailing.activities.schemas import (
     JoinBody,
     JoinResult,
     LeaveQuery,

@@ -1,15 +1,15 @@
 """Create, read, edit and delete one activity; the console's list and search."""
 
-from .. import auth
-from ..apidoc import doc
-from ..http import json_body, load
-from ..queries import SearchBody, search_term
-from ..schemas import ActivitySchema
-from . import listing, publishing
-from .fastdump import activity_answer
-from .loading import load_activity
-from .routes import bp
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body, load
+from reedsailing.core.queries import SearchBody, search_term
+from reedsailing.core.schemas import ActivitySchema
+from reedsailing.activities import listing, publishing
+from reedsailing.activities.fastdump import activity_answer
+from reedsailing.activities.loading import load_activity
+from reedsailing.activities.routes import bp
+from reedsailing.activities.schemas import (
     ActivityCreateBody,
     ActivityUpdateBody,
     ActivityWithReceivers,

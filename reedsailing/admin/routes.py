@@ -1,12 +1,12 @@
 from flask import Blueprint
 from marshmallow import fields
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import BadRequest
-from ..fields import Schema, Text
-from ..http import load
-from . import services
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import BadRequest
+from reedsailing.core.fields import Schema, Text
+from reedsailing.core.http import load
+from reedsailing.admin import services
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 

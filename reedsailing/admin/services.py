@@ -1,9 +1,9 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import FieldError
-from ..extensions import db
-from ..models import Admin
+from reedsailing.core.errors import FieldError
+from reedsailing.extensions import db
+from reedsailing.models import Admin
 
 
 def create_admin(username, password, email=None):

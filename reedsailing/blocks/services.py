@@ -7,11 +7,11 @@ Deleting never removes an activity: a block in use or an address in use refuses
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import ApiError, BadRequest, NotFound
-from ..extensions import db
-from ..models import Activity, Address, Block, Category
-from ..models.blocks import SEED_BLOCKS
-from ..organizations.services import block_in_use
+from reedsailing.core.errors import ApiError, BadRequest, NotFound
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Address, Block, Category
+from reedsailing.models.blocks import SEED_BLOCKS
+from reedsailing.organizations.services import block_in_use
 
 
 def _name_error(message):

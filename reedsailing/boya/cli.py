@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from crawler import BykcError
 
-from .services import (
+from reedsailing.boya.services import (
     ImportBusy,
     ImportNotReady,
     client_from_config,

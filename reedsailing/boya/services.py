@@ -18,15 +18,15 @@ from sqlalchemy import select
 
 from crawler import BykcClient, InvalidCourse, parse_course
 
-from .. import store
-from ..extensions import db
-from ..keywords import extract_keywords
-from ..messages import templates
-from ..messages.services import notify
-from ..models import Activity, Address, Participation, User
-from ..models.blocks import BOYA
-from ..seed import system_user
-from ..timeutil import now
+from reedsailing.core import store
+from reedsailing.extensions import db
+from reedsailing.activities.keywords import extract_keywords
+from reedsailing.messages import templates
+from reedsailing.messages.services import notify
+from reedsailing.models import Activity, Address, Participation, User
+from reedsailing.models.blocks import BOYA
+from reedsailing.seed import system_user
+from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 

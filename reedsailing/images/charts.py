@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Activity, Category, Follow, Organization
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Category, Follow, Organization
 
 UNCATEGORISED = "未分类"
 

@@ -3,16 +3,16 @@
 from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 from marshmallow import fields, validate
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import Forbidden, NotFound
-from ..extensions import db
-from ..fields import LenientInteger, Schema
-from ..http import load
-from ..models import Activity, Organization
-from ..permissions import can_manage_activity, is_org_manager
-from ..ratelimit import limited
-from . import charts, services, storage
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import Forbidden, NotFound
+from reedsailing.extensions import db
+from reedsailing.core.fields import LenientInteger, Schema
+from reedsailing.core.http import load
+from reedsailing.models import Activity, Organization
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.core.ratelimit import limited
+from reedsailing.images import charts, services, storage
 
 bp = Blueprint("images", __name__, url_prefix="/api", template_folder="templates")
 

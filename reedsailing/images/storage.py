@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import BadRequest
+from reedsailing.core.errors import BadRequest
 
 log = logging.getLogger(__name__)
 

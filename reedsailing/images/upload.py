@@ -13,8 +13,8 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from ..errors import ApiError, BadRequest
-from .storage import max_bytes
+from reedsailing.core.errors import ApiError, BadRequest
+from reedsailing.images.storage import max_bytes
 
 # RFC 2046 boundary characters, 1-70 long.
 BOUNDARY = re.compile(rb"--([0-9A-Za-z'()+_,./:=? -]{1,70})\r\n")

@@ -16,10 +16,10 @@ from functools import wraps
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from ..auth import user_from_token
-from ..extensions import socketio
-from ..fields import MAX_ID
-from .services import mark_read, unread_notices
+from reedsailing.core.auth import user_from_token
+from reedsailing.extensions import socketio
+from reedsailing.core.fields import MAX_ID
+from reedsailing.messages.services import mark_read, unread_notices
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "reedsailing.socket_user"

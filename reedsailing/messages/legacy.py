@@ -28,10 +28,10 @@ from flask import current_app
 from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
-from ..extensions import db, socketio
-from ..fields import MAX_ID
-from ..models import Delivery, Notice
-from ..schemas import notice_schema
+from reedsailing.extensions import db, socketio
+from reedsailing.core.fields import MAX_ID
+from reedsailing.models import Delivery, Notice
+from reedsailing.core.schemas import notice_schema
 
 log = logging.getLogger(__name__)
 PATH = re.compile(r"^/ws/link/(\d{1,10})/?$")

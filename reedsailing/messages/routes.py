@@ -7,13 +7,13 @@ Nothing here creates a notice or shows anyone else's: notices are made only by
 from flask import Blueprint, request
 from marshmallow import fields, validate
 
-from .. import auth
-from ..apidoc import doc
-from ..fields import Id, Schema
-from ..http import load
-from ..queries import PageQuery
-from ..schemas import EmptySchema, NoticeSchema
-from . import services
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.fields import Id, Schema
+from reedsailing.core.http import load
+from reedsailing.core.queries import PageQuery
+from reedsailing.core.schemas import EmptySchema, NoticeSchema
+from reedsailing.messages import services
 
 bp = Blueprint("messages", __name__, url_prefix="/api")
 MAX_READ_IDS = 5000

@@ -12,12 +12,12 @@ from flask import has_app_context
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..extensions import db, socketio
-from ..mail import send_many_in_background
-from ..models import Delivery, Notice, User
-from ..schemas import notice_schema, notices_schema
-from . import legacy
-from .templates import render
+from reedsailing.extensions import db, socketio
+from reedsailing.integrations.mail import send_many_in_background
+from reedsailing.models import Delivery, Notice, User
+from reedsailing.core.schemas import notice_schema, notices_schema
+from reedsailing.messages import legacy
+from reedsailing.messages.templates import render
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "reedsailing.pending_pushes"

@@ -2,11 +2,11 @@ from flask import Blueprint, current_app
 from marshmallow import fields
 from sqlalchemy import text
 
-from .. import auth, store
-from ..apidoc import doc
-from ..errors import ApiError
-from ..extensions import db
-from ..fields import Schema
+from reedsailing.core import auth, store
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import ApiError
+from reedsailing.extensions import db
+from reedsailing.core.fields import Schema
 
 bp = Blueprint("meta", __name__, url_prefix="/api")
 

@@ -1,11 +1,11 @@
 """All models, re-exported so Alembic and the services see everything through one import."""
 
-from .activities import Activity, Address, Category, Comment, Participation
-from .blocks import Block
-from .messages import Delivery, Notice
-from .organizations import Feedback, Follow, OrgApplication, Organization, OrgManager
-from .system import Admin, EmailCode, KeyValue
-from .users import User
+from reedsailing.models.activities import Activity, Address, Category, Comment, Participation
+from reedsailing.models.blocks import Block
+from reedsailing.models.messages import Delivery, Notice
+from reedsailing.models.organizations import Feedback, Follow, OrgApplication, Organization, OrgManager
+from reedsailing.models.system import Admin, EmailCode, KeyValue
+from reedsailing.models.users import User
 
 __all__ = [
     "Activity",

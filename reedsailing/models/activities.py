@@ -12,8 +12,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..timeutil import now
+from reedsailing.extensions import db
+from reedsailing.core.timeutil import now
 
 
 class Category(db.Model):

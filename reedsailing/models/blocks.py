@@ -1,7 +1,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from reedsailing.extensions import db
 
 # Fixed ids the mini-program hard-codes (app.forumList); `seed` creates them.
 CLUB, BOYA, UNION, VOLUNTEER, PERSONAL = 1, 2, 3, 4, 5

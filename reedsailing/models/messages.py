@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import now
+from reedsailing.extensions import db
+from reedsailing.core.timeutil import now
 
 
 class Notice(db.Model):

@@ -5,11 +5,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError
-from ..extensions import db
-from ..models import OrgApplication
-from ..models.organizations import APPROVED, PENDING, REJECTED
-from ..timeutil import format_time
+from reedsailing.core.errors import ApiError
+from reedsailing.extensions import db
+from reedsailing.models import OrgApplication
+from reedsailing.models.organizations import APPROVED, PENDING, REJECTED
+from reedsailing.core.timeutil import format_time
 
 orgs_cli = AppGroup("orgs", help="Organisation applications: list the pending ones, decide one.")
 DECISIONS = {"approve": APPROVED, "reject": REJECTED}
@@ -41,7 +41,7 @@ def pending_command():
 @click.argument("decision", type=click.Choice(sorted(DECISIONS)))
 def decide_command(application_id, decision):
     """Approve or reject application ID; the applicant is notified (notice 6)."""
-    from .services import decide
+    from reedsailing.organizations.services import decide
 
     try:
         application, org = decide(application_id, DECISIONS[decision])

@@ -7,15 +7,20 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import NotFound
-from ..extensions import db
-from ..http import load
-from ..models import Feedback
-from ..queries import contains, paginate
-from .routes import bp
-from .schemas import FeedbackBody, FeedbackDetailSchema, FeedbackQuery, FeedbackSchema
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import NotFound
+from reedsailing.extensions import db
+from reedsailing.core.http import load
+from reedsailing.models import Feedback
+from reedsailing.core.queries import contains, paginate
+from reedsailing.organizations.routes import bp
+from reedsailing.organizations.schemas import (
+    FeedbackBody,
+    FeedbackDetailSchema,
+    FeedbackQuery,
+    FeedbackSchema,
+)
 
 feedback_body = FeedbackBody()
 feedback_query = FeedbackQuery()

@@ -2,15 +2,15 @@
 
 from flask import request
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import Forbidden
-from ..extensions import db
-from ..http import json_body, load
-from ..queries import SearchBody, paginate, search_term
-from . import members, services
-from .routes import _require_owner, bp
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import Forbidden
+from reedsailing.extensions import db
+from reedsailing.core.http import json_body, load
+from reedsailing.core.queries import SearchBody, paginate, search_term
+from reedsailing.organizations import members, services
+from reedsailing.organizations.routes import _require_owner, bp
+from reedsailing.organizations.schemas import (
     FollowBody,
     ManagerBody,
     ManagerResult,

@@ -8,13 +8,13 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError, BadRequest, NotFound
-from ..extensions import db
-from ..messages import templates
-from ..messages.services import notify
-from ..models import Follow, Organization, OrgManager
-from ..queries import contains
-from .services import get_student, require_verified
+from reedsailing.core.errors import ApiError, BadRequest, NotFound
+from reedsailing.extensions import db
+from reedsailing.messages import templates
+from reedsailing.messages.services import notify
+from reedsailing.models import Follow, Organization, OrgManager
+from reedsailing.core.queries import contains
+from reedsailing.organizations.services import get_student, require_verified
 
 DUPLICATE_FOLLOW = "已关注该组织。"
 

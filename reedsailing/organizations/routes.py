@@ -6,17 +6,17 @@ from flask import Blueprint, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import Forbidden, NotFound
-from ..extensions import db
-from ..http import json_body, load
-from ..models import Block, OrgApplication, Organization
-from ..permissions import is_org_manager
-from ..queries import SearchBody, contains, paginate, search_term
-from ..schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
-from . import services
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import Forbidden, NotFound
+from reedsailing.extensions import db
+from reedsailing.core.http import json_body, load
+from reedsailing.models import Block, OrgApplication, Organization
+from reedsailing.core.permissions import is_org_manager
+from reedsailing.core.queries import SearchBody, contains, paginate, search_term
+from reedsailing.core.schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
+from reedsailing.organizations import services
+from reedsailing.organizations.schemas import (
     ApplicationBody,
     ApplicationFlatSchema,
     ApplicationQuery,
@@ -211,4 +211,4 @@ def _require_owner(org):
 
 
 # The sibling modules register their views on `bp`; imported last because they import it.
-from . import feedback_routes, member_routes  # noqa: E402,F401
+from reedsailing.organizations import feedback_routes, member_routes  # noqa: E402,F401

@@ -2,9 +2,9 @@
 
 from marshmallow import fields, validate
 
-from ..fields import DateTime, Id, LenientInteger, Schema, Text
-from ..models.blocks import ORG_BLOCKS
-from ..schemas import BlockSchema, OrgSchema, PublicUserSchema, UserSchema
+from reedsailing.core.fields import DateTime, Id, LenientInteger, Schema, Text
+from reedsailing.models.blocks import ORG_BLOCKS
+from reedsailing.core.schemas import BlockSchema, OrgSchema, PublicUserSchema, UserSchema
 
 BLOCK_CHOICE = validate.OneOf(ORG_BLOCKS, error="组织只能属于社团、学生会或志愿版块（1、3、4）。")
 

@@ -10,13 +10,13 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..errors import ApiError, BadRequest, Forbidden, NotFound
-from ..extensions import db
-from ..images import storage
-from ..messages import templates
-from ..messages.services import notify
-from ..models import Activity, OrgApplication, Organization, OrgManager, User
-from ..models.organizations import APPROVED, PENDING
+from reedsailing.core.errors import ApiError, BadRequest, Forbidden, NotFound
+from reedsailing.extensions import db
+from reedsailing.images import storage
+from reedsailing.messages import templates
+from reedsailing.messages.services import notify
+from reedsailing.models import Activity, OrgApplication, Organization, OrgManager, User
+from reedsailing.models.organizations import APPROVED, PENDING
 
 ORG_NAME_TAKEN = "已经存在该名称的组织。"
 APPLICATION_PENDING = "已经存在该名称组织的申请。"

@@ -1,17 +1,17 @@
 from flask import Blueprint
 from sqlalchemy import select
 
-from .. import auth
-from ..apidoc import doc
-from ..errors import NotFound
-from ..extensions import db
-from ..http import json_body, load
-from ..models import User
-from ..queries import SearchBody, contains, paginate, search_term
-from ..ratelimit import limited
-from ..schemas import UserSchema, public_user_schema, user_schema
-from . import services
-from .schemas import (
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.errors import NotFound
+from reedsailing.extensions import db
+from reedsailing.core.http import json_body, load
+from reedsailing.models import User
+from reedsailing.core.queries import SearchBody, contains, paginate, search_term
+from reedsailing.core.ratelimit import limited
+from reedsailing.core.schemas import UserSchema, public_user_schema, user_schema
+from reedsailing.users import services
+from reedsailing.users.schemas import (
     LoginBody,
     LoginResult,
     RegisterBody,

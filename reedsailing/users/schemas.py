@@ -1,7 +1,7 @@
 from marshmallow import fields
 
-from ..fields import Id, Schema, Text
-from ..schemas import UserSchema
+from reedsailing.core.fields import Id, Schema, Text
+from reedsailing.core.schemas import UserSchema
 
 
 class LoginBody(Schema):

@@ -11,12 +11,12 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import wechat
-from ..errors import ApiError, BadRequest
-from ..extensions import db
-from ..mail import MailError, send_mail
-from ..models import Activity, EmailCode, Participation, User
-from ..timeutil import now
+from reedsailing.integrations import wechat
+from reedsailing.core.errors import ApiError, BadRequest
+from reedsailing.extensions import db
+from reedsailing.integrations.mail import MailError, send_mail
+from reedsailing.models import Activity, EmailCode, Participation, User
+from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from reedsailing import create_app  # noqa: E402
 from reedsailing.extensions import db, socketio  # noqa: E402
-from reedsailing.http import json_body  # noqa: E402
+from reedsailing.core.http import json_body  # noqa: E402
 from reedsailing.messages import templates  # noqa: E402
 from reedsailing.messages.services import notify  # noqa: E402
 from reedsailing.models import Activity  # noqa: E402

@@ -10,13 +10,13 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, select, union_all, update
 
-from . import wechat
-from .boya.services import ImportBusy, client_from_config, credentials_configured, run_import
-from .extensions import db
-from .messages import templates
-from .messages.services import notify
-from .models import Activity, Admin, EmailCode, Organization, Participation, User
-from .timeutil import now
+from reedsailing.integrations import wechat
+from reedsailing.boya.services import ImportBusy, client_from_config, credentials_configured, run_import
+from reedsailing.extensions import db
+from reedsailing.messages import templates
+from reedsailing.messages.services import notify
+from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
+from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from flask import request
 from marshmallow import fields, validate
 
-from .fields import Schema, Text
+from reedsailing.core.fields import Schema, Text
 
 
 class PageQuery(Schema):

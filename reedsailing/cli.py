@@ -2,11 +2,11 @@
 
 import click
 
-from .boya.cli import crawl_boya_command
-from .demo import demo_data_command
-from .errors import ApiError
-from .organizations import cli as organizations_cli
-from .scheduler import scheduler_command
+from reedsailing.boya.cli import crawl_boya_command
+from reedsailing.demo.campus import demo_data_command
+from reedsailing.core.errors import ApiError
+from reedsailing.organizations import cli as organizations_cli
+from reedsailing.scheduler.loop import scheduler_command
 
 
 def register(app):
@@ -21,7 +21,7 @@ def register(app):
 @click.command("seed")
 def seed_command():
     """Create the fixed blocks, starter categories and the 博雅 system account."""
-    from .seed import seed
+    from reedsailing.seed import seed
 
     added = seed()
     click.echo(
@@ -36,7 +36,7 @@ def seed_command():
 @click.option("--email", default=None)
 def create_admin_command(username, password, email):
     """Create a super admin of the web console."""
-    from .admin.services import create_admin
+    from reedsailing.admin.services import create_admin
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from reedsailing.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ themself and admins see a whole address, through `users.schemas.UserSchema`.
 
 from marshmallow import fields
 
-from .fields import DateTime, DecimalString, Schema
+from reedsailing.core.fields import DateTime, DecimalString, Schema
 
 
 def mask_email(email):

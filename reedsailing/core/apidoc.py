@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from .fields import MAX_ID
+from reedsailing.core.fields import MAX_ID
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -6,7 +6,7 @@ import logging
 import requests
 from flask import current_app
 
-from . import store
+from reedsailing.core import store
 
 log = logging.getLogger(__name__)
 ACCESS_TOKEN_KEY = "wechat:access_token"

@@ -13,8 +13,8 @@ from functools import wraps
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .errors import ApiError, Forbidden
-from .extensions import db
+from reedsailing.core.errors import ApiError, Forbidden
+from reedsailing.extensions import db
 
 USER_SALT = "reedsailing.user-token"
 ADMIN_SALT = "reedsailing.admin-token"
@@ -39,7 +39,7 @@ def issue_admin_token(admin):
 
 def user_from_token(token):
     """The User a student token names, or None (forged, expired, deleted user)."""
-    from .models import User
+    from reedsailing.models import User
 
     if not token:
         return None
@@ -56,7 +56,7 @@ def user_from_token(token):
 
 
 def admin_from_token(token):
-    from .models import Admin
+    from reedsailing.models import Admin
 
     if not token:
         return None

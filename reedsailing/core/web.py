@@ -7,7 +7,7 @@ from flask import g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .fields import MAX_ID
+from reedsailing.core.fields import MAX_ID
 
 _SLASHES = re.compile(r"/{2,}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")

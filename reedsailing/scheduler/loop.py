@@ -20,7 +20,8 @@ import click
 import schedule
 from flask import current_app
 
-from . import store, tasks
+from reedsailing.core import store
+from reedsailing.scheduler import jobs as tasks
 
 log = logging.getLogger(__name__)
 

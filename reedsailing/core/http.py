@@ -4,7 +4,7 @@ import json
 
 from flask import request
 
-from .errors import BadRequest
+from reedsailing.core.errors import BadRequest
 
 MAX_JSON_BYTES = 256 * 1024
 

@@ -12,7 +12,7 @@ from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from .errors import ApiError
+from reedsailing.core.errors import ApiError
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -26,7 +26,7 @@ def init_app(app):
 
 
 def _caller_key():
-    from .auth import current_user
+    from reedsailing.core.auth import current_user
 
     try:
         user = current_user()

@@ -6,9 +6,9 @@ from a body field.
 
 from sqlalchemy import exists, select
 
-from .extensions import db
-from .models import OrgManager
-from .models.blocks import PERSONAL
+from reedsailing.extensions import db
+from reedsailing.models import OrgManager
+from reedsailing.models.blocks import PERSONAL
 
 
 def is_org_manager(user_id, org_id):

@@ -19,10 +19,10 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, insert, select
 
-from . import demo_text as text
-from .extensions import db
-from .messages import templates
-from .models import (
+from reedsailing.demo import words as text
+from reedsailing.extensions import db
+from reedsailing.messages import templates
+from reedsailing.models import (
     Activity,
     Address,
     Category,
@@ -35,10 +35,10 @@ from .models import (
     Participation,
     User,
 )
-from .models.blocks import BOYA, CLUB, PERSONAL, UNION, VOLUNTEER
-from .seed import seed as seed_fixed_rows
-from .seed import system_user
-from .timeutil import now
+from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION, VOLUNTEER
+from reedsailing.seed import seed as seed_fixed_rows
+from reedsailing.seed import system_user
+from reedsailing.core.timeutil import now
 
 DEFAULT_SEED = 20211227
 SEMESTER_DAYS = 126  # 18 weeks
@@ -104,7 +104,7 @@ class DemoCampus:
         if key not in self._keywords:
             # imported here: jieba costs ~150 MB, which server processes must not pay
             # just because this CLI is registered
-            from .keywords import extract_keywords
+            from reedsailing.activities.keywords import extract_keywords
 
             self._keywords[key] = extract_keywords(name, description)
         return self._keywords[key]

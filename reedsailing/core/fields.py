@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import EXCLUDE, fields, validate
 from marshmallow import Schema as _Schema
 
-from .timeutil import format_time, parse_time
+from reedsailing.core.timeutil import format_time, parse_time
 
 MAX_ID = 2**31 - 1
 

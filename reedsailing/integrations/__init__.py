@@ -1,0 +1,1 @@
+"""Clients for the outside services we call: WeChat and the mail server."""

@@ -1,0 +1,1 @@
+"""The scheduler process: the job loop (`loop`) and its jobs (`jobs`)."""
