@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test run test ci bench bench-realtime clean
+.PHONY: install install-test install-dev run test lint format ci bench bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed: requirements.txt | $(PY)
 
 $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
 	$(PIP) install -q -r requirements-test.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-test
+	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,6 +32,16 @@ run: install
 
 test: install-test
 	$(PY) -m pytest
+
+# ruff (lint + format check) and mypy, as .ci/run runs them
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 ci:
 	bash .ci/run

@@ -6,7 +6,7 @@ from flask.cli import FlaskGroup
 
 os.environ.setdefault("SOCKETIO_ASYNC_MODE", "threading")
 
-from reedsailing import create_app  # noqa: E402
+from reedsailing import create_app
 
 cli = FlaskGroup(create_app=create_app)
 

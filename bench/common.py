@@ -12,6 +12,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.server import ServerProcess  # noqa: E402  (one launcher for tests and bench)
+
 OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 BENCH_SECRET = "bench-secret-key-not-for-production"
@@ -58,7 +59,11 @@ def prepare_database(database_url, preset="small", overrides=None):
     started = time.monotonic()
     result = subprocess.run(
         [PYTHON, "-c", PREPARE, preset, json.dumps(overrides or {})],
-        cwd=ROOT, env=base_env(database_url), stdout=subprocess.PIPE, text=True, check=True,
+        cwd=ROOT,
+        env=base_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
     )
     counts = json.loads(result.stdout.strip().splitlines()[-1])
     return counts, time.monotonic() - started

@@ -24,7 +24,7 @@ import socketio
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, Server, base_env, login  # noqa: E402
+from common import PYTHON, ROOT, Server, base_env, login
 
 OUT = ROOT / "bench" / "out"
 
@@ -66,8 +66,13 @@ class Listener:
 
 
 def run_round(env, listeners, database_url):
-    result = subprocess.run([PYTHON, str(ROOT / "bench" / "realtime_notify.py")], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "realtime_notify.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode:
         raise RuntimeError(f"the import process failed: {result.stderr[-3000:]}")
     info = json.loads(result.stdout.strip().splitlines()[-1])
@@ -75,13 +80,19 @@ def run_round(env, listeners, database_url):
         print(info, result.stderr[-2000:])
     notice = info["notice"]
     deadline = time.time() + 10
-    while time.time() < deadline and not all(notice in l.received for l in listeners):
+    while time.time() < deadline and not all(notice in listener.received for listener in listeners):
         time.sleep(0.01)
-    arrivals = [l.received[notice][0] - info["commit_at"] for l in listeners if notice in l.received]
+    arrivals = [
+        listener.received[notice][0] - info["commit_at"]
+        for listener in listeners
+        if notice in listener.received
+    ]
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        unread = conn.execute(text("SELECT COUNT(*) FROM deliveries WHERE notice_id = :n AND read = :f"),
-                              {"n": notice, "f": False}).scalar()
+        unread = conn.execute(
+            text("SELECT COUNT(*) FROM deliveries WHERE notice_id = :n AND read = :f"),
+            {"n": notice, "f": False},
+        ).scalar()
     engine.dispose()
     return {
         "notice": notice,
@@ -90,7 +101,7 @@ def run_round(env, listeners, database_url):
         "connected": len(listeners),
         "received": len(arrivals),
         "missing": len(listeners) - len(arrivals),
-        "doubled": sum(len(l.received.get(notice, [])) > 1 for l in listeners),
+        "doubled": sum(len(listener.received.get(notice, [])) > 1 for listener in listeners),
         "commit_to_push_done_ms": (info["pushed_at"] - info["commit_at"]) * 1000,
         "first_ms": min(arrivals) * 1000 if arrivals else None,
         "median_ms": statistics.median(arrivals) * 1000 if arrivals else None,
@@ -99,9 +110,13 @@ def run_round(env, listeners, database_url):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
-    parser.add_argument("--database-url", help="default: a temp SQLite file (its tables are DROPPED and rebuilt)")
+    parser.add_argument(
+        "--database-url", help="default: a temp SQLite file (its tables are DROPPED and rebuilt)"
+    )
     parser.add_argument("--followers", type=int, default=1000)
     parser.add_argument("--connected", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
@@ -111,23 +126,39 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database_url or f"sqlite:///{tmp}/realtime.db"
-        env = base_env(database_url, REDIS_URL=args.redis_url, BENCH_SOCKETIO_CHANNEL=f"reedsailing-bench-{os.getpid()}")
-        subprocess.run([PYTHON, "-c", PREPARE, str(args.followers)], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env = base_env(
+            database_url, REDIS_URL=args.redis_url, BENCH_SOCKETIO_CHANNEL=f"reedsailing-bench-{os.getpid()}"
+        )
+        subprocess.run(
+            [PYTHON, "-c", PREPARE, str(args.followers)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         servers = [Server(env, script="bench/realtime_server.py").start() for _ in range(2)]
         listeners = []
         try:
             tokens = [login(servers[0].url, n)[1] for n in range(1, args.connected + 1)]
             with ThreadPoolExecutor(16) as pool:
-                listeners = list(pool.map(lambda i: Listener(servers[i % 2].url, tokens[i]), range(args.connected)))
-            print(f"{len(listeners)} clients connected over 2 server processes; {args.followers} followers", flush=True)
+                listeners = list(
+                    pool.map(lambda i: Listener(servers[i % 2].url, tokens[i]), range(args.connected))
+                )
+            print(
+                f"{len(listeners)} clients connected over 2 server processes; {args.followers} followers",
+                flush=True,
+            )
             rounds = []
             for n in range(args.rounds):
                 outcome = run_round(env, listeners, database_url)
                 rounds.append(outcome)
-                print(f"round {n + 1}: last client after {outcome['last_ms']:.0f} ms (median {outcome['median_ms']:.0f},"
-                      f" first {outcome['first_ms']:.0f}); missing {outcome['missing']}, doubled {outcome['doubled']};"
-                      f" unread deliveries {outcome['unread_deliveries']}/{outcome['followers']}", flush=True)
+                print(
+                    f"round {n + 1}: last client after {outcome['last_ms']:.0f} ms (median {outcome['median_ms']:.0f},"
+                    f" first {outcome['first_ms']:.0f}); missing {outcome['missing']}, doubled {outcome['doubled']};"
+                    f" unread deliveries {outcome['unread_deliveries']}/{outcome['followers']}",
+                    flush=True,
+                )
             rss = [round(server.rss_mb()) for server in servers]
         finally:
             for listener in listeners:
@@ -136,8 +167,12 @@ def main():
                 server.stop()
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    report = {"args": vars(args) | {"redis_url": "(given)"}, "rounds": rounds, "server_rss_mb": rss,
-              "nproc": subprocess.getoutput("nproc")}
+    report = {
+        "args": vars(args) | {"redis_url": "(given)"},
+        "rounds": rounds,
+        "server_rss_mb": rss,
+        "nproc": subprocess.getoutput("nproc"),
+    }
     (OUT / f"realtime-{stamp}.json").write_text(json.dumps(report, indent=2))
     print(f"server RSS after the run: {rss} MB; written to {OUT}/realtime-{stamp}.json")
     bad = any(r["missing"] or r["doubled"] or r["unread_deliveries"] != r["followers"] for r in rounds)

@@ -26,4 +26,6 @@ socketio.server.manager.channel = os.environ.get("BENCH_SOCKETIO_CHANNEL", "flas
 assert "connect" in socketio.server.handlers.get("/", {}), "the messages feature's connect handler is missing"
 
 if __name__ == "__main__":
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True, log_output=False)
+    socketio.run(
+        app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True, log_output=False
+    )

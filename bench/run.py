@@ -35,7 +35,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Server, base_env, login, prepare_database  # noqa: E402
+from common import ROOT, Server, base_env, login, prepare_database
 
 OUT = ROOT / "bench" / "out"
 CONNECTIONS = 16
@@ -48,23 +48,45 @@ def pick_targets(database_url):
     with engine.connect() as conn:
         one = lambda sql, **kw: conn.execute(text(sql), kw).first()  # noqa: E731
         users = dict(conn.execute(text("SELECT openid, id FROM users WHERE openid LIKE 'demo-%'")).all())
-        detail = one("SELECT id FROM activities WHERE block_id = 1 AND org_id IS NOT NULL ORDER BY id LIMIT 1")
-        org = one("SELECT org_id, COUNT(*) n FROM activities WHERE org_id IS NOT NULL GROUP BY org_id "
-                  "ORDER BY n DESC, org_id LIMIT 1")
-        commented = one("SELECT act_id, COUNT(*) n FROM comments GROUP BY act_id ORDER BY n DESC, act_id LIMIT 1")
+        detail = one(
+            "SELECT id FROM activities WHERE block_id = 1 AND org_id IS NOT NULL ORDER BY id LIMIT 1"
+        )
+        org = one(
+            "SELECT org_id, COUNT(*) n FROM activities WHERE org_id IS NOT NULL GROUP BY org_id "
+            "ORDER BY n DESC, org_id LIMIT 1"
+        )
+        commented = one(
+            "SELECT act_id, COUNT(*) n FROM comments GROUP BY act_id ORDER BY n DESC, act_id LIMIT 1"
+        )
         now = datetime.now().strftime("%Y-%m-%d %H:%M:%S")  # the bench machine runs on local time
-        joinable = one("SELECT id FROM activities WHERE block_id <> 2 AND begin_time > :now "
-                       "AND contain - joined_count >= :room ORDER BY id LIMIT 1", now=now, room=4 * CONNECTIONS)
+        joinable = one(
+            "SELECT id FROM activities WHERE block_id <> 2 AND begin_time > :now "
+            "AND contain - joined_count >= :room ORDER BY id LIMIT 1",
+            now=now,
+            room=4 * CONNECTIONS,
+        )
         joinable = joinable or (None,)
-        joined = {row[0] for row in conn.execute(
-            text("SELECT user_id FROM participations WHERE act_id = :a"), {"a": joinable[0]})}
-        readers = conn.execute(text(
-            "SELECT user_id, COUNT(*) n FROM deliveries GROUP BY user_id ORDER BY n DESC, user_id LIMIT :k"),
-            {"k": CONNECTIONS}).all()
+        joined = {
+            row[0]
+            for row in conn.execute(
+                text("SELECT user_id FROM participations WHERE act_id = :a"), {"a": joinable[0]}
+            )
+        }
+        readers = conn.execute(
+            text(
+                "SELECT user_id, COUNT(*) n FROM deliveries GROUP BY user_id ORDER BY n DESC, user_id LIMIT :k"
+            ),
+            {"k": CONNECTIONS},
+        ).all()
         notices = {}
         for user_id, _ in readers:
-            notices[user_id] = [row[0] for row in conn.execute(text(
-                "SELECT notice_id FROM deliveries WHERE user_id = :u ORDER BY notice_id LIMIT 10"), {"u": user_id})]
+            notices[user_id] = [
+                row[0]
+                for row in conn.execute(
+                    text("SELECT notice_id FROM deliveries WHERE user_id = :u ORDER BY notice_id LIMIT 10"),
+                    {"u": user_id},
+                )
+            ]
     engine.dispose()
     by_id = {uid: int(openid.split("-")[1]) for openid, uid in users.items()}
     demo_numbers = sorted(by_id.values())
@@ -95,23 +117,57 @@ def endpoints(targets, tokens):
     return {
         "ping": ("/api/bench/ping/", [{"token": None, "steps": [("GET", "/api/bench/ping/", None)]}]),
         "user profile": ("/api/users/{}/", each(lambda uid: [("GET", f"/api/users/{uid}/", None)])),
-        "activity detail": ("/api/activities/{}/", each(lambda uid: [("GET", f"/api/activities/{act}/", None)])),
-        "block 1 status": ("/api/blocks/activities/status/{}/",
-                           each(lambda uid: [("GET", "/api/blocks/activities/status/1/", None)])),
-        "org status": ("/api/organizations/activities/status/{}/",
-                       each(lambda uid: [("GET", f"/api/organizations/activities/status/{org}/", None)])),
-        "search 讲座": ("/api/activities/search/", each(lambda uid: [("POST", "/api/activities/search/", search)])),
-        "recommendations": ("/api/recommended/{}/", each(lambda uid: [("GET", f"/api/recommended/{uid}/", None)])),
-        "comments": ("/api/activities/{}/comments/",
-                     each(lambda uid: [("GET", f"/api/activities/{targets['comments_act']}/comments/", None)])),
-        "join+leave": ("/api/activities/participants/", each(lambda uid: [
-            ("POST", "/api/activities/participants/",
-             json.dumps({"person": uid, "act": str(targets["join_act"])})),
-            ("DELETE", f"/api/activities/participants/?person={uid}&act={targets['join_act']}&operator={uid}", None),
-        ], join_who)),
-        "notification read": ("/api/notifications/read/{}/", each(lambda uid: [
-            ("PUT", f"/api/notifications/read/{uid}/", json.dumps({"notifications": read_ids[uid]})),
-        ], read_who)),
+        "activity detail": (
+            "/api/activities/{}/",
+            each(lambda uid: [("GET", f"/api/activities/{act}/", None)]),
+        ),
+        "block 1 status": (
+            "/api/blocks/activities/status/{}/",
+            each(lambda uid: [("GET", "/api/blocks/activities/status/1/", None)]),
+        ),
+        "org status": (
+            "/api/organizations/activities/status/{}/",
+            each(lambda uid: [("GET", f"/api/organizations/activities/status/{org}/", None)]),
+        ),
+        "search 讲座": (
+            "/api/activities/search/",
+            each(lambda uid: [("POST", "/api/activities/search/", search)]),
+        ),
+        "recommendations": (
+            "/api/recommended/{}/",
+            each(lambda uid: [("GET", f"/api/recommended/{uid}/", None)]),
+        ),
+        "comments": (
+            "/api/activities/{}/comments/",
+            each(lambda uid: [("GET", f"/api/activities/{targets['comments_act']}/comments/", None)]),
+        ),
+        "join+leave": (
+            "/api/activities/participants/",
+            each(
+                lambda uid: [
+                    (
+                        "POST",
+                        "/api/activities/participants/",
+                        json.dumps({"person": uid, "act": str(targets["join_act"])}),
+                    ),
+                    (
+                        "DELETE",
+                        f"/api/activities/participants/?person={uid}&act={targets['join_act']}&operator={uid}",
+                        None,
+                    ),
+                ],
+                join_who,
+            ),
+        ),
+        "notification read": (
+            "/api/notifications/read/{}/",
+            each(
+                lambda uid: [
+                    ("PUT", f"/api/notifications/read/{uid}/", json.dumps({"notifications": read_ids[uid]})),
+                ],
+                read_who,
+            ),
+        ),
     }
 
 
@@ -131,8 +187,13 @@ def probe(base_url, conns):
     """Run each step of the first connection once: [(status, X-Query-Count)]."""
     results = []
     for method, path, body in conns[0]["steps"]:
-        response = requests.request(method, base_url + path, data=body and body.encode(),
-                                    headers=headers_for(conns[0]["token"]), timeout=30)
+        response = requests.request(
+            method,
+            base_url + path,
+            data=body and body.encode(),
+            headers=headers_for(conns[0]["token"]),
+            timeout=30,
+        )
         results.append((response.status_code, response.headers.get("X-Query-Count")))
     return results
 
@@ -144,8 +205,13 @@ def reset(base_url, name, conns):
         return
     for conn in conns:
         method, path, body = conn["steps"][-1]
-        requests.request(method, base_url + path, data=body and body.encode(),
-                         headers=headers_for(conn["token"]), timeout=30)
+        requests.request(
+            method,
+            base_url + path,
+            data=body and body.encode(),
+            headers=headers_for(conn["token"]),
+            timeout=30,
+        )
 
 
 # ---- load generators -----------------------------------------------------------------
@@ -183,8 +249,10 @@ def lua_string(value):
 def lua_specs(conns):
     items = []
     for conn in conns:
-        steps = ", ".join("{%s, %s, %s}" % (lua_string(m), lua_string(p), lua_string(b)) for m, p, b in conn["steps"])
-        items.append("{token = %s, steps = {%s}}" % (lua_string(conn["token"]), steps))
+        steps = ", ".join(
+            f"{{{lua_string(m)}, {lua_string(p)}, {lua_string(b)}}}" for m, p, b in conn["steps"]
+        )
+        items.append("{{token = {}, steps = {{{}}}}}".format(lua_string(conn["token"]), steps))
     return "{" + ",\n".join(items) + "}"
 
 
@@ -193,14 +261,26 @@ def run_wrk(base_url, conns, seconds, workdir):
     script.write_text(LUA % lua_specs(conns), encoding="utf-8")
     # One connection per wrk thread: each connection then has its own Lua state (its
     # own user for join+leave and notification read, strictly alternating steps).
-    command = ["wrk", f"-t{CONNECTIONS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(script), base_url + "/"]
+    command = [
+        "wrk",
+        f"-t{CONNECTIONS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base_url + "/",
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     data = json.loads(output.split("WRKJSON", 1)[1].strip().splitlines()[0])
     return {
         "rps": data["requests"] / (data["duration_us"] / 1e6),
-        "p50_ms": data["p50"] / 1000, "p95_ms": data["p95"] / 1000, "p99_ms": data["p99"] / 1000,
-        "errors": data["errors"], "requests": data["requests"],
+        "p50_ms": data["p50"] / 1000,
+        "p95_ms": data["p95"] / 1000,
+        "p99_ms": data["p99"] / 1000,
+        "errors": data["errors"],
+        "requests": data["requests"],
     }
 
 
@@ -216,8 +296,9 @@ def run_python(base_url, conns, seconds, workdir=None):
             step += 1
             began = time.perf_counter()
             try:
-                response = session.request(method, base_url + path, data=body and body.encode(),
-                                            headers=headers, timeout=10)
+                response = session.request(
+                    method, base_url + path, data=body and body.encode(), headers=headers, timeout=10
+                )
                 bad += response.status_code >= 400
             except requests.RequestException:
                 bad += 1
@@ -234,8 +315,14 @@ def run_python(base_url, conns, seconds, workdir=None):
         thread.join()
     elapsed = time.monotonic() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
-    return {"rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000, "p95_ms": cuts[94] * 1000,
-            "p99_ms": cuts[98] * 1000, "errors": errors[0], "requests": len(latencies)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "errors": errors[0],
+        "requests": len(latencies),
+    }
 
 
 # ---- one run -------------------------------------------------------------------------
@@ -277,51 +364,81 @@ def bench_one(preset, backend, database_url, args, generator):
                     ceiling = row["rps"]
                 row["ratio"] = row["rps"] / ceiling if ceiling else None
                 rows.append(row)
-                print(f"   {name:18} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
-                      f"p99 {row['p99_ms']:6.1f} ms  queries {row['queries']:>5}  status {row['status']}  "
-                      f"errors {row['errors']}", flush=True)
+                print(
+                    f"   {name:18} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
+                    f"p99 {row['p99_ms']:6.1f} ms  queries {row['queries']:>5}  status {row['status']}  "
+                    f"errors {row['errors']}",
+                    flush=True,
+                )
         rss = server.rss_mb()
     finally:
         server.stop()
     print(f"   server resident memory after the run: {rss:.0f} MB", flush=True)
-    return {"set": preset, "db": backend, "counts": counts, "build_seconds": build_seconds,
-            "rss_mb": rss, "targets": {k: v for k, v in targets.items() if k not in ("readers", "joiners")},
-            "rows": rows}
+    return {
+        "set": preset,
+        "db": backend,
+        "counts": counts,
+        "build_seconds": build_seconds,
+        "rss_mb": rss,
+        "targets": {k: v for k, v in targets.items() if k not in ("readers", "joiners")},
+        "rows": rows,
+    }
 
 
 def table(runs):
-    lines = ["| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | queries/req | status | errors |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|"]
+    lines = [
+        "| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | queries/req | status | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|",
+    ]
     for run in runs:
         for row in run["rows"]:
             if "rps" not in row:
-                lines.append(f"| {run['set']} | {run['db']} | {row['endpoint']} | – | – | – | – | – | – | "
-                             f"{row['note']} | – |")
+                lines.append(
+                    f"| {run['set']} | {run['db']} | {row['endpoint']} | – | – | – | – | – | – | "
+                    f"{row['note']} | – |"
+                )
                 continue
             ratio = f"{row['ratio']:.0%}" if row["ratio"] else "–"
-            lines.append(f"| {run['set']} | {run['db']} | {row['endpoint']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
-                         f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | {row['queries']} | {row['status']} | "
-                         f"{row['errors']} |")
-        lines.append(f"| {run['set']} | {run['db']} | *server RSS after the run* | {run['rss_mb']:.0f} MB | | | | | | | |")
+            lines.append(
+                f"| {run['set']} | {run['db']} | {row['endpoint']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | {row['queries']} | {row['status']} | "
+                f"{row['errors']} |"
+            )
+        lines.append(
+            f"| {run['set']} | {run['db']} | *server RSS after the run* | {run['rss_mb']:.0f} MB | | | | | | | |"
+        )
     return "\n".join(lines)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sets", default="small", help="comma-separated: small,large")
     parser.add_argument("--db", default="sqlite", help="comma-separated: sqlite,mariadb")
-    parser.add_argument("--mariadb-url", help="an existing utf8mb4 database; its tables are DROPPED and rebuilt")
+    parser.add_argument(
+        "--mariadb-url", help="an existing utf8mb4 database; its tables are DROPPED and rebuilt"
+    )
     parser.add_argument("--duration", type=int, default=30, help="seconds per endpoint (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up seconds per endpoint (default 5)")
-    parser.add_argument("--only", type=lambda s: {x.strip() for x in s.split(",")}, default=None,
-                        help="first words of endpoint names, e.g. ping,activity,search")
-    parser.add_argument("--python-load", action="store_true", help="use the Python generator even if wrk exists")
+    parser.add_argument(
+        "--only",
+        type=lambda s: {x.strip() for x in s.split(",")},
+        default=None,
+        help="first words of endpoint names, e.g. ping,activity,search",
+    )
+    parser.add_argument(
+        "--python-load", action="store_true", help="use the Python generator even if wrk exists"
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") and not args.python_load:
         generator, generator_name = run_wrk, "wrk"
     else:
-        print("wrk not found (Debian: apt-get install -y wrk): using the slower Python load generator", flush=True)
+        print(
+            "wrk not found (Debian: apt-get install -y wrk): using the slower Python load generator",
+            flush=True,
+        )
         generator, generator_name = run_python, "python"
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -336,10 +453,18 @@ def main():
                 runs.append(bench_one(preset, backend, url, args, generator))
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    meta = {"generator": generator_name, "connections": CONNECTIONS, "duration": args.duration,
-            "warmup": args.warmup, "argv": sys.argv[1:], "nproc": subprocess.getoutput("nproc"),
-            "free": subprocess.getoutput("free -h")}
-    (OUT / f"results-{stamp}.json").write_text(json.dumps({"meta": meta, "runs": runs}, indent=2, default=str))
+    meta = {
+        "generator": generator_name,
+        "connections": CONNECTIONS,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "argv": sys.argv[1:],
+        "nproc": subprocess.getoutput("nproc"),
+        "free": subprocess.getoutput("free -h"),
+    }
+    (OUT / f"results-{stamp}.json").write_text(
+        json.dumps({"meta": meta, "runs": runs}, indent=2, default=str)
+    )
     report = table(runs)
     (OUT / f"results-{stamp}.md").write_text(report + "\n")
     print("\n" + report)

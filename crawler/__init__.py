@@ -5,9 +5,9 @@ AES/RSA request scheme and returns typed course records; the import in
 `reedsailing.boya` decides what to do with them.
 """
 
-from .client import BykcClient
-from .errors import BykcError, InvalidCourse, LoginFailed, ProtocolChanged, SiteDown, TokenExpired
-from .models import Course, parse_course
+from crawler.client import BykcClient
+from crawler.errors import BykcError, InvalidCourse, LoginFailed, ProtocolChanged, SiteDown, TokenExpired
+from crawler.models import Course, parse_course
 
 __all__ = [
     "BykcClient",

@@ -13,8 +13,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from .crypto import aes_decrypt, aes_encrypt, load_public_key, random_aes_key, rsa_encrypt, sha1_hex
-from .errors import BykcError, LoginFailed, ProtocolChanged, SiteDown, TokenExpired
+from crawler.crypto import aes_decrypt, aes_encrypt, load_public_key, random_aes_key, rsa_encrypt, sha1_hex
+from crawler.errors import BykcError, LoginFailed, ProtocolChanged, SiteDown, TokenExpired
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,9 @@ class BykcClient:
             "sk": rsa_encrypt(sha1_hex(plain).encode(), self.public_key).decode(),
             "ts": str(int(time.time() * 1000)),
         }
-        response = self._request("POST", f"{self.base_url}/{api}", data=aes_encrypt(plain, key), headers=headers)
+        response = self._request(
+            "POST", f"{self.base_url}/{api}", data=aes_encrypt(plain, key), headers=headers
+        )
         if response.status_code in (401, 403) or response.is_redirect:
             raise _Rejected(f"{api}: HTTP {response.status_code}", garbled=False)
         if response.status_code != 200:

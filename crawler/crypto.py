@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
-from .errors import ProtocolChanged
+from crawler.errors import ProtocolChanged
 
 KEY_ALPHABET = string.ascii_letters + string.digits
 

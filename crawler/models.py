@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 
-from .errors import InvalidCourse
+from crawler.errors import InvalidCourse
 
 SITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -132,7 +132,23 @@ def _campuses(value):
 
 
 # Tags after which the text continues on a new line.
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "table", "ul", "ol"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "table",
+    "ul",
+    "ol",
+}
 
 
 class _TextCollector(HTMLParser):

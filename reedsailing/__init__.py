@@ -8,7 +8,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
-
 from reedsailing.core import benchtools
 from reedsailing.core.jsonprovider import OrjsonProvider
 from reedsailing.extensions import db, migrate, socketio
@@ -106,7 +105,11 @@ def register_extensions(app):
     mail.init_app(app)
     ratelimit.init_app(app)
     origins = app.config["CORS_ORIGINS"]
-    CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type", "Token"])
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": origins}},
+        allow_headers=["Authorization", "Content-Type", "Token"],
+    )
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -166,7 +169,9 @@ def register_apidocs(app):
         config={
             "openapi": "3.0.3",
             "headers": [],
-            "specs": [{"endpoint": "apispec_1", "route": "/apispec_1.json", "rule_filter": lambda rule: False}],
+            "specs": [
+                {"endpoint": "apispec_1", "route": "/apispec_1.json", "rule_filter": lambda rule: False}
+            ],
             "static_url_path": "/flasgger_static",
             "swagger_ui": True,
             "specs_route": "/apidocs/",

@@ -3,8 +3,8 @@
 import click
 
 from reedsailing.boya.cli import crawl_boya_command
-from reedsailing.demo.campus import demo_data_command
 from reedsailing.core.errors import ApiError
+from reedsailing.demo.campus import demo_data_command
 from reedsailing.organizations import cli as organizations_cli
 from reedsailing.scheduler.loop import scheduler_command
 

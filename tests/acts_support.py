@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Delivery, Notice
-from reedsailing.core.timeutil import now
 from tests.factories import make_address, make_category
 
 
@@ -21,7 +21,9 @@ def notices_of(notice_type):
 
 def all_recipients():
     """Every (type, user id) pair of every delivery."""
-    rows = db.session.execute(select(Notice.type, Delivery.user_id).join(Delivery, Delivery.notice_id == Notice.id))
+    rows = db.session.execute(
+        select(Notice.type, Delivery.user_id).join(Delivery, Delivery.notice_id == Notice.id)
+    )
     return sorted(tuple(row) for row in rows)
 
 

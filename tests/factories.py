@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from reedsailing.core import auth
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import (
     Activity,
@@ -20,7 +21,6 @@ from reedsailing.models import (
     User,
 )
 from reedsailing.models.blocks import CLUB, PERSONAL
-from reedsailing.core.timeutil import now
 
 _counter = itertools.count(1)
 
@@ -70,7 +70,9 @@ def make_org(owner=None, block_id=CLUB, name=None, managers=(), **fields):
 
 
 def make_address(name=None):
-    address = Address(name=name or f"地点{_n()}", longitude=Decimal("116.347256"), latitude=Decimal("39.981891"))
+    address = Address(
+        name=name or f"地点{_n()}", longitude=Decimal("116.347256"), latitude=Decimal("39.981891")
+    )
     db.session.add(address)
     db.session.commit()
     return address

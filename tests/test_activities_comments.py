@@ -53,8 +53,12 @@ def test_only_participants_comment_except_boya(client):
     unverified = make_user(verified=False)
     assert _post(client, unverified, make_activity(block_id=BOYA)).status_code == 403
     assert _post(client, outsider, act, user=make_user().id).status_code == 403
-    assert client.post("/api/activities/comments/", json={"act": act.id, "score": 1},
-                       headers=headers(make_admin())).status_code == 403
+    assert (
+        client.post(
+            "/api/activities/comments/", json={"act": act.id, "score": 1}, headers=headers(make_admin())
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize("score", [5.5, -0.5, 4.3, "abc", "NaN", [], True, "1e3"])
@@ -100,16 +104,22 @@ def test_edit_by_author_tells_owner_notice_10(client):
     act = make_activity(owner=owner, name="读书会")
     author = make_user(name="小李")
     comment = make_comment(act, author)
-    response = client.put(f"/api/activities/comments/{comment.id}/", json={"content": "改了", "score": 2},
-                          headers=headers(author))
+    response = client.put(
+        f"/api/activities/comments/{comment.id}/",
+        json={"content": "改了", "score": 2},
+        headers=headers(author),
+    )
     assert response.status_code == 200
     assert response.json["content"] == "改了" and float(response.json["score"]) == 2
     assert response.json["__receivers__"] == [owner.id]
     assert notices_of(10) == [([owner.id], act.id, "用户'小李'在您管理的活动'读书会'中修改了评论：\n改了\n")]
     assert all_recipients() == [(10, owner.id)]
     boya_comment = make_comment(make_activity(block_id=BOYA), author)
-    response = client.put(f"/api/activities/comments/{boya_comment.id}/", json={"content": "x", "score": 1},
-                          headers=headers(author))
+    response = client.put(
+        f"/api/activities/comments/{boya_comment.id}/",
+        json={"content": "x", "score": 1},
+        headers=headers(author),
+    )
     assert response.status_code == 200 and "__receivers__" not in response.json
     assert len(notices_of(10)) == 1
 
@@ -120,11 +130,18 @@ def test_edit_denied_to_others_and_malformed(client):
     author = make_user()
     comment = make_comment(act, author)
     for someone in (owner, make_user()):
-        response = client.put(f"/api/activities/comments/{comment.id}/", json={"content": "x"}, headers=headers(someone))
+        response = client.put(
+            f"/api/activities/comments/{comment.id}/", json={"content": "x"}, headers=headers(someone)
+        )
         assert response.status_code == 403
-    response = client.put(f"/api/activities/comments/{comment.id}/", json={"score": 9}, headers=headers(author))
+    response = client.put(
+        f"/api/activities/comments/{comment.id}/", json={"score": 9}, headers=headers(author)
+    )
     assert response.status_code == 400
-    assert client.put("/api/activities/comments/999999/", json={"score": 1}, headers=headers(author)).status_code == 404
+    assert (
+        client.put("/api/activities/comments/999999/", json={"score": 1}, headers=headers(author)).status_code
+        == 404
+    )
     assert notices_of(10) == []
 
 
@@ -135,13 +152,33 @@ def test_delete_roles(client):
     act = make_activity(org=org, owner=owner)
     comments = [make_comment(act, make_user()) for _ in range(4)]
     stranger = make_user()
-    assert client.delete(f"/api/activities/comments/{comments[0].id}/", headers=headers(stranger)).status_code == 403
+    assert (
+        client.delete(f"/api/activities/comments/{comments[0].id}/", headers=headers(stranger)).status_code
+        == 403
+    )
     author = db.session.get(type(stranger), comments[0].user_id)
-    assert client.delete(f"/api/activities/comments/{comments[0].id}/", headers=headers(author)).status_code == 204
-    assert client.delete(f"/api/activities/comments/{comments[1].id}/", headers=headers(owner)).status_code == 204
-    assert client.delete(f"/api/activities/comments/{comments[2].id}/", headers=headers(manager)).status_code == 204
-    assert client.delete(f"/api/activities/comments/{comments[3].id}/", headers=headers(make_admin())).status_code == 204
-    assert client.delete(f"/api/activities/comments/{comments[3].id}/", headers=headers(owner)).status_code == 404
+    assert (
+        client.delete(f"/api/activities/comments/{comments[0].id}/", headers=headers(author)).status_code
+        == 204
+    )
+    assert (
+        client.delete(f"/api/activities/comments/{comments[1].id}/", headers=headers(owner)).status_code
+        == 204
+    )
+    assert (
+        client.delete(f"/api/activities/comments/{comments[2].id}/", headers=headers(manager)).status_code
+        == 204
+    )
+    assert (
+        client.delete(
+            f"/api/activities/comments/{comments[3].id}/", headers=headers(make_admin())
+        ).status_code
+        == 204
+    )
+    assert (
+        client.delete(f"/api/activities/comments/{comments[3].id}/", headers=headers(owner)).status_code
+        == 404
+    )
     assert db.session.query(Comment).count() == 0
 
 
@@ -156,7 +193,9 @@ def test_activity_comment_list_shows_authors(client):
     assert [c["content"] for c in response.json] == ["一", "二"]
     first = response.json[0]
     assert set(first) == {"id", "content", "score", "pub_time", "act", "user"}
-    assert first["user"]["name"] == "甲" and "openid" not in first["user"] and "***@" in first["user"]["email"]
+    assert (
+        first["user"]["name"] == "甲" and "openid" not in first["user"] and "***@" in first["user"]["email"]
+    )
     assert client.get("/api/activities/999999/comments/", headers=headers(a)).status_code == 404
 
 
@@ -180,7 +219,9 @@ def test_console_list_and_search_are_admin_only(client):
     assert response.json[0]["act"]["id"] == act.id and response.json[0]["user"]["id"]
     found = client.get("/api/activities/comments/search/?query=great", headers=headers(admin)).json
     assert [c["content"] for c in found] == ["Great 50%"]
-    found = client.post("/api/activities/comments/search/", json={"query": "50%"}, headers=headers(admin)).json
+    found = client.post(
+        "/api/activities/comments/search/", json={"query": "50%"}, headers=headers(admin)
+    ).json
     assert [c["content"] for c in found] == ["Great 50%"]
     assert client.get("/api/activities/comments/search/", headers=headers(admin)).status_code == 400
     student = make_user()

@@ -10,9 +10,9 @@ import requests
 from sqlalchemy import func, insert, select
 
 from reedsailing.core import auth
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation, User
-from reedsailing.core.timeutil import now
 from tests.factories import make_activity
 from tests.support.server import ServerProcess
 
@@ -39,7 +39,10 @@ def test_200_concurrent_joins_fill_exactly_50_places(server):
     act_id = make_activity(contain=PLACES, begin=now() + timedelta(days=1)).id
     db.session.execute(
         insert(User),
-        [{"openid": f"race-{i}", "name": f"抢位{i}", "email": f"race{i}@buaa.edu.cn"} for i in range(JOINERS)],
+        [
+            {"openid": f"race-{i}", "name": f"抢位{i}", "email": f"race{i}@buaa.edu.cn"}
+            for i in range(JOINERS)
+        ],
     )
     db.session.commit()
     users = db.session.scalars(select(User).where(User.openid.like("race-%"))).all()
@@ -50,7 +53,10 @@ def test_200_concurrent_joins_fill_exactly_50_places(server):
     def attempt(job):
         user_id, token = job
         response = requests.post(
-            url, json={"person": user_id, "act": str(act_id)}, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            url,
+            json={"person": user_id, "act": str(act_id)},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
         )
         return response.status_code, response.json()
 
@@ -65,7 +71,9 @@ def test_200_concurrent_joins_fill_exactly_50_places(server):
     assert len(full) == JOINERS - PLACES
     assert all(body == {"detail": "活动人数已满。"} for body in full)
     db.session.expire_all()
-    rows = db.session.scalar(select(func.count()).select_from(Participation).where(Participation.act_id == act_id))
+    rows = db.session.scalar(
+        select(func.count()).select_from(Participation).where(Participation.act_id == act_id)
+    )
     assert rows == PLACES
     assert db.session.get(Activity, act_id).joined_count == PLACES
     assert sorted(body["person"] for body in created) == sorted(
@@ -94,9 +102,13 @@ def test_joins_and_leaves_of_one_activity_never_deadlock(server):
         session.headers["Authorization"] = f"Bearer {token}"
         statuses = []
         for _ in range(25):
-            statuses.append(session.post(base, json={"person": user_id, "act": act_id}, timeout=60).status_code)
             statuses.append(
-                session.delete(f"{base}?person={user_id}&act={act_id}&operator={user_id}", timeout=60).status_code
+                session.post(base, json={"person": user_id, "act": act_id}, timeout=60).status_code
+            )
+            statuses.append(
+                session.delete(
+                    f"{base}?person={user_id}&act={act_id}&operator={user_id}", timeout=60
+                ).status_code
             )
         return statuses
 
@@ -104,5 +116,7 @@ def test_joins_and_leaves_of_one_activity_never_deadlock(server):
         statuses = [status for result in pool.map(churn, jobs) for status in result]
     assert sorted(set(statuses)) == [200, 201]
     db.session.expire_all()
-    rows = db.session.scalar(select(func.count()).select_from(Participation).where(Participation.act_id == act_id))
+    rows = db.session.scalar(
+        select(func.count()).select_from(Participation).where(Participation.act_id == act_id)
+    )
     assert rows == 0 and db.session.get(Activity, act_id).joined_count == 0

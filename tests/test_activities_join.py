@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation
 from reedsailing.models.blocks import BOYA, CLUB
-from reedsailing.core.timeutil import now
 from tests.acts_support import all_recipients, notices_of
 from tests.factories import headers, join, make_activity, make_admin, make_org, make_user
 
@@ -32,7 +32,9 @@ def test_join_answers_201_and_counts(client):
     assert response.status_code == 201
     assert set(response.json) == {"id", "act", "person"}
     assert (response.json["act"], response.json["person"]) == (act.id, user.id)
-    assert client.get(f"/api/activities/joined_numbers/{act.id}/", headers=headers(user)).json == {"number": 1}
+    assert client.get(f"/api/activities/joined_numbers/{act.id}/", headers=headers(user)).json == {
+        "number": 1
+    }
     assert _count(act) == 1
 
 
@@ -59,10 +61,15 @@ def test_cannot_join_ended_or_boya_or_for_someone_else(client):
     other = make_user()
     response = _join(client, user, act, person=other.id)
     assert response.status_code == 403
-    assert client.post("/api/activities/participants/", json={"person": 1, "act": act.id},
-                       headers=headers(make_admin())).status_code == 403
-    response = client.post("/api/activities/participants/", json={"person": user.id, "act": 999999},
-                           headers=headers(user))
+    assert (
+        client.post(
+            "/api/activities/participants/", json={"person": 1, "act": act.id}, headers=headers(make_admin())
+        ).status_code
+        == 403
+    )
+    response = client.post(
+        "/api/activities/participants/", json={"person": user.id, "act": 999999}, headers=headers(user)
+    )
     assert response.status_code == 404
     for body in ({}, {"person": user.id}, {"person": "abc", "act": act.id}, {"person": user.id, "act": [1]}):
         response = client.post("/api/activities/participants/", json=body, headers=headers(user))
@@ -126,7 +133,9 @@ def test_removal_with_forged_operator_or_bad_query(client):
         response = client.delete(f"/api/activities/participants/{query}", headers=headers(owner))
         assert response.status_code in (400, 404) and response.json["detail"], query
     # the owner and admins remove without an operator too
-    response = client.delete(f"/api/activities/participants/?person={victim.id}&act={act.id}", headers=headers(make_admin()))
+    response = client.delete(
+        f"/api/activities/participants/?person={victim.id}&act={act.id}", headers=headers(make_admin())
+    )
     assert response.status_code == 200 and response.json == {"__receivers__": [victim.id]}
 
 
@@ -144,7 +153,10 @@ def test_participant_list_for_owner_managers_and_admins_only(client):
         person = response.json[0]["person"]
         assert "openid" not in person and person["email"] != a.email and "***@" in person["email"]
     for outsider in (a, make_user()):
-        assert client.get(f"/api/activities/{act.id}/participants/", headers=headers(outsider)).status_code == 403
+        assert (
+            client.get(f"/api/activities/{act.id}/participants/", headers=headers(outsider)).status_code
+            == 403
+        )
     assert client.get("/api/activities/999999/participants/", headers=headers(manager)).status_code == 404
 
 
@@ -155,7 +167,9 @@ def test_user_act_relation(client):
     join(act, member)
 
     def relation(user):
-        response = client.post("/api/userActRelation/", json={"user": user.id, "act": str(act.id)}, headers=headers(user))
+        response = client.post(
+            "/api/userActRelation/", json={"user": user.id, "act": str(act.id)}, headers=headers(user)
+        )
         assert response.status_code == 200
         return response.json
 
@@ -163,13 +177,27 @@ def test_user_act_relation(client):
     assert relation(owner)["isManager"] is True and relation(owner)["isOwner"] is False
     assert relation(member) == {"hasJoined": True, "underReview": False, "isOwner": False, "isManager": False}
     assert relation(stranger)["isManager"] is False
-    assert client.post("/api/userActRelation/", json={"user": owner.id, "act": act.id},
-                       headers=headers(stranger)).status_code == 403
-    assert client.post("/api/userActRelation/", json={"user": stranger.id, "act": 999999},
-                       headers=headers(stranger)).status_code == 404
-    assert client.post("/api/userActRelation/", json={"user": stranger.id},
-                       headers=headers(stranger)).status_code == 400
+    assert (
+        client.post(
+            "/api/userActRelation/", json={"user": owner.id, "act": act.id}, headers=headers(stranger)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/userActRelation/", json={"user": stranger.id, "act": 999999}, headers=headers(stranger)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/userActRelation/", json={"user": stranger.id}, headers=headers(stranger)
+        ).status_code
+        == 400
+    )
 
 
 def test_joined_numbers_unknown_is_404(client):
-    assert client.get("/api/activities/joined_numbers/999999/", headers=headers(make_user())).status_code == 404
+    assert (
+        client.get("/api/activities/joined_numbers/999999/", headers=headers(make_user())).status_code == 404
+    )

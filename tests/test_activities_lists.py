@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Participation
 from reedsailing.models.blocks import BOYA, CLUB, PERSONAL
-from reedsailing.core.timeutil import now
 from tests.factories import (
     follow,
     headers,
@@ -47,7 +47,9 @@ def test_status_partition_by_block_and_org(client):
     personal = client.get(f"/api/blocks/activities/status/{PERSONAL}/", headers=headers(user)).json
     assert [a["name"] for a in personal["unstart"]] == ["个人的"] and personal["cur"] == personal["end"] == []
     assert client.get(f"/api/blocks/activities/status/{BOYA}/", headers=headers(user)).json == {
-        "unstart": [], "cur": [], "end": []
+        "unstart": [],
+        "cur": [],
+        "end": [],
     }
     assert len(client.get(f"/api/organizations/activities/{org.id}/", headers=headers(user)).json) == 3
     assert len(client.get(f"/api/blocks/activities/{CLUB}/", headers=headers(user)).json) == 3
@@ -62,16 +64,23 @@ def test_searches_in_every_place(client):
     join(a, user)
     h = headers(user)
     assert _names(client.post("/api/activities/search/", json={"name": "PYTHON"}, headers=h).json) == [
-        "Python 编程夜", "python 自学小组"
+        "Python 编程夜",
+        "python 自学小组",
     ]
-    assert _names(client.post(f"/api/organizations/activities/search/{org.id}/", json={"name": "py"}, headers=h).json) == ["Python 编程夜"]
-    assert _names(client.post(f"/api/blocks/activities/search/{PERSONAL}/", json={"name": "py"}, headers=h).json) == ["python 自学小组"]
-    assert _names(client.post(f"/api/users/released_activities/search/{user.id}/", json={"name": "py"}, headers=h).json) == [
-        "Python 编程夜", "python 自学小组"
-    ]
+    assert _names(
+        client.post(f"/api/organizations/activities/search/{org.id}/", json={"name": "py"}, headers=h).json
+    ) == ["Python 编程夜"]
+    assert _names(
+        client.post(f"/api/blocks/activities/search/{PERSONAL}/", json={"name": "py"}, headers=h).json
+    ) == ["python 自学小组"]
+    assert _names(
+        client.post(f"/api/users/released_activities/search/{user.id}/", json={"name": "py"}, headers=h).json
+    ) == ["Python 编程夜", "python 自学小组"]
     joined = client.post(f"/api/users/joined_acts/search/{user.id}/", json={"name": "编程"}, headers=h).json
     assert [item["act"]["id"] for item in joined] == [a.id]
-    assert client.post(f"/api/users/joined_acts/search/{user.id}/", json={"name": "zzz"}, headers=h).json == []
+    assert (
+        client.post(f"/api/users/joined_acts/search/{user.id}/", json={"name": "zzz"}, headers=h).json == []
+    )
     for path in (
         "/api/activities/search/",
         f"/api/organizations/activities/search/{org.id}/",
@@ -95,7 +104,10 @@ def test_unknown_block_and_org_are_404(client):
         "/api/organizations/activities/99999/",
     ):
         assert client.get(path, headers=h).status_code == 404, path
-    assert client.post("/api/organizations/activities/search/99999/", json={"name": "x"}, headers=h).status_code == 404
+    assert (
+        client.post("/api/organizations/activities/search/99999/", json={"name": "x"}, headers=h).status_code
+        == 404
+    )
 
 
 def test_released_and_joined_status(client):
@@ -106,11 +118,15 @@ def test_released_and_joined_status(client):
     join(other, user)
     released = client.get(f"/api/users/released_activities/status/{user.id}/", headers=headers(user)).json
     assert [a["id"] for a in released["cur"]] == [mine.id] and released["unstart"] == released["end"] == []
-    assert [a["id"] for a in client.get(f"/api/users/released_activities/{user.id}/", headers=headers(user)).json] == [mine.id]
+    assert [
+        a["id"] for a in client.get(f"/api/users/released_activities/{user.id}/", headers=headers(user)).json
+    ] == [mine.id]
     joined = client.get(f"/api/users/joined_acts/status/{user.id}/", headers=headers(user)).json
     assert joined["end"][0]["act"]["id"] == other.id and joined["end"][0]["act"]["location"]["id"]
     assert joined["unstart"] == joined["cur"] == []
-    assert [i["act"]["id"] for i in client.get(f"/api/users/joined_acts/{user.id}/", headers=headers(user)).json] == [other.id]
+    assert [
+        i["act"]["id"] for i in client.get(f"/api/users/joined_acts/{user.id}/", headers=headers(user)).json
+    ] == [other.id]
 
 
 def test_self_only_lists_deny_others(client):
@@ -128,11 +144,16 @@ def test_self_only_lists_deny_others(client):
         response = client.get(path, headers=headers(other))
         assert response.status_code == 403 and response.json["detail"], path
         assert client.get(path).status_code == 401
-    for path in (f"/api/users/released_activities/search/{owner.id}/", f"/api/users/joined_acts/search/{owner.id}/"):
+    for path in (
+        f"/api/users/released_activities/search/{owner.id}/",
+        f"/api/users/joined_acts/search/{owner.id}/",
+    ):
         assert client.post(path, json={"name": "a"}, headers=headers(other)).status_code == 403
     # admins read joined lists (the console), not a student's own released lists
     assert client.get(f"/api/users/joined_acts/{owner.id}/", headers=headers(admin)).status_code == 200
-    assert client.get(f"/api/users/released_activities/{owner.id}/", headers=headers(admin)).status_code == 403
+    assert (
+        client.get(f"/api/users/released_activities/{owner.id}/", headers=headers(admin)).status_code == 403
+    )
     assert client.get("/api/users/joined_acts/999999/", headers=headers(admin)).status_code == 404
 
 
@@ -236,8 +257,10 @@ def _bulk_activities(count, owner, org, participant):
     db.session.execute(insert(Activity), rows)
     ids = [a.id for a in db.session.query(Activity.id).filter(Activity.org_id == org.id)]
     db.session.execute(insert(Participation), [{"act_id": i, "user_id": participant.id} for i in ids])
-    db.session.execute(insert(Comment), [{"act_id": ids[0], "user_id": make_user().id, "content": "c", "score": 4}
-                                         for _ in range(1)])
+    db.session.execute(
+        insert(Comment),
+        [{"act_id": ids[0], "user_id": make_user().id, "content": "c", "score": 4} for _ in range(1)],
+    )
     db.session.commit()
     return ids
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Participation
 from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION
-from reedsailing.core.timeutil import now
 from tests.acts_support import all_recipients, create_body, fmt, notices_of
 from tests.factories import (
     headers,
@@ -22,8 +22,21 @@ from tests.factories import (
 )
 
 ACTIVITY_KEYS = {
-    "id", "name", "description", "begin_time", "end_time", "pub_time", "contain", "review", "avatar",
-    "keywords", "owner", "type", "org", "location", "block",
+    "id",
+    "name",
+    "description",
+    "begin_time",
+    "end_time",
+    "pub_time",
+    "contain",
+    "review",
+    "avatar",
+    "keywords",
+    "owner",
+    "type",
+    "org",
+    "location",
+    "block",
 }
 
 
@@ -120,7 +133,9 @@ def test_create_rejects_end_before_begin_and_mismatched_org(client):
     response = client.post("/api/activities/", json=body, headers=headers(user))
     assert response.status_code == 400 and "begin_time/end_time" in response.json
     org = make_org(owner=user, block_id=CLUB)
-    response = client.post("/api/activities/", json=create_body(user, block=UNION, org=org), headers=headers(user))
+    response = client.post(
+        "/api/activities/", json=create_body(user, block=UNION, org=org), headers=headers(user)
+    )
     assert response.status_code == 400 and "org" in response.json
     response = client.post("/api/activities/", json=create_body(user, block=CLUB), headers=headers(user))
     assert response.status_code == 400 and "org" in response.json
@@ -129,7 +144,9 @@ def test_create_rejects_end_before_begin_and_mismatched_org(client):
 @pytest.mark.parametrize("raw", ["[]", "null", "not json", '"x"'])
 def test_create_non_object_body(client, raw):
     user = make_user()
-    response = client.post("/api/activities/", data=raw, headers={**headers(user), "Content-Type": "application/json"})
+    response = client.post(
+        "/api/activities/", data=raw, headers={**headers(user), "Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and "detail" in response.json
 
 
@@ -186,11 +203,18 @@ def test_edit_keeps_org_block_owner_and_tells_participants(client):
     assert sorted(response.json["__receivers__"]) == sorted([a.id, b.id])
     db.session.expire_all()
     stored = db.session.get(Activity, act.id)
-    assert (stored.org_id, stored.block_id, stored.owner_id, stored.review) == (org.id, CLUB, org.owner_id, False)
+    assert (stored.org_id, stored.block_id, stored.owner_id, stored.review) == (
+        org.id,
+        CLUB,
+        org.owner_id,
+        False,
+    )
     assert stored.name == "改过的名字" and stored.contain == 40 and stored.description == "新的描述"
     assert stored.category_id == body["type"] and stored.address_id == body["location"]
     assert response.json["org"]["id"] == org.id and response.json["block"]["id"] == CLUB
-    assert notices_of(1) == [(sorted([a.id, b.id]), act.id, "您参与的活动'改过的名字'内容发生了改变，请及时查看\n")]
+    assert notices_of(1) == [
+        (sorted([a.id, b.id]), act.id, "您参与的活动'改过的名字'内容发生了改变，请及时查看\n")
+    ]
     assert all(user != outsider.id for _, user in all_recipients())
 
 
@@ -199,12 +223,16 @@ def test_edit_contain_never_below_participants(client):
     act = make_activity(owner=owner, contain=5)
     for _ in range(3):
         join(act, make_user())
-    response = client.put(f"/api/activities/{act.id}/", json=edit_body(act, contain=2), headers=headers(owner))
+    response = client.put(
+        f"/api/activities/{act.id}/", json=edit_body(act, contain=2), headers=headers(owner)
+    )
     assert response.status_code == 400 and "contain" in response.json
     db.session.expire_all()
     assert db.session.get(Activity, act.id).contain == 5
     assert notices_of(1) == []
-    response = client.put(f"/api/activities/{act.id}/", json=edit_body(act, contain=3), headers=headers(owner))
+    response = client.put(
+        f"/api/activities/{act.id}/", json=edit_body(act, contain=3), headers=headers(owner)
+    )
     assert response.status_code == 200
 
 
@@ -217,15 +245,23 @@ def test_edit_denied_and_malformed(client):
     # a manager of another organisation, and a personal activity's "org managers", cannot edit
     other_org = make_org(managers=[stranger])
     assert other_org.id
-    assert client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(stranger)).status_code == 403
+    assert (
+        client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(stranger)).status_code
+        == 403
+    )
     response = client.put(f"/api/activities/{act.id}/", json=edit_body(act, name=""), headers=headers(owner))
     assert response.status_code == 400 and "name" in response.json
     begin = now() + timedelta(days=1)
     bad_times = edit_body(act, begin_time=fmt(begin), end_time=fmt(begin - timedelta(hours=1)))
     assert client.put(f"/api/activities/{act.id}/", json=bad_times, headers=headers(owner)).status_code == 400
-    assert client.put("/api/activities/999999/", json=edit_body(act), headers=headers(owner)).status_code == 404
+    assert (
+        client.put("/api/activities/999999/", json=edit_body(act), headers=headers(owner)).status_code == 404
+    )
     admin = make_admin()
-    assert client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(admin)).status_code == 200
+    assert (
+        client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(admin)).status_code
+        == 200
+    )
 
 
 # ---- delete -------------------------------------------------------------------------
@@ -273,8 +309,13 @@ def test_console_list_and_search(client):
     assert client.get("/api/activities/?limit=2", headers=headers(admin)).json.__len__() == 2
     found = client.post("/api/activities/search/", json={"name": "python"}, headers=headers(admin)).json
     assert [a["name"] for a in found] == ["Python 讲座"]
-    assert client.post("/api/activities/search/", json={"name": "%_"}, headers=headers(admin)).json[0]["name"] == "100%_真实"
-    assert client.post("/api/activities/search/", json={"name": "%"}, headers=headers(admin)).json.__len__() == 1
+    assert (
+        client.post("/api/activities/search/", json={"name": "%_"}, headers=headers(admin)).json[0]["name"]
+        == "100%_真实"
+    )
+    assert (
+        client.post("/api/activities/search/", json={"name": "%"}, headers=headers(admin)).json.__len__() == 1
+    )
     response = client.post("/api/activities/search/", json={}, headers=headers(admin))
     assert response.status_code == 400 and "name" in response.json
 
@@ -288,6 +329,9 @@ def test_moving_an_activity_resets_its_reminder(client):
     assert client.put(f"/api/activities/{act.id}/", json=same_time, headers=headers(owner)).status_code == 200
     db.session.refresh(act)
     assert act.reminded_at is not None
-    assert client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(owner)).status_code == 200
+    assert (
+        client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(owner)).status_code
+        == 200
+    )
     db.session.refresh(act)
     assert act.reminded_at is None

@@ -2,11 +2,20 @@
 
 from datetime import timedelta
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity
 from reedsailing.models.blocks import CLUB
-from reedsailing.core.timeutil import now
-from tests.factories import follow, headers, join, make_activity, make_category, make_comment, make_org, make_user
+from tests.factories import (
+    follow,
+    headers,
+    join,
+    make_activity,
+    make_category,
+    make_comment,
+    make_org,
+    make_user,
+)
 
 
 def _get(client, user):
@@ -33,7 +42,11 @@ def test_brand_new_user_gets_popular_upcoming_activities_and_orgs(client):
     assert ids[0] == popular.id and quiet.id in ids and ended.id not in ids
     first = data["acts"][0]
     assert isinstance(first["suitability"], float)
-    assert first["location"]["latitude"] and first["block"]["id"] == CLUB and first["org"]["name"] == popular_org.name
+    assert (
+        first["location"]["latitude"]
+        and first["block"]["id"] == CLUB
+        and first["org"]["name"] == popular_org.name
+    )
     assert [o["id"] for o in data["orgs"]][:2] == [popular_org.id, quiet_org.id]
     assert data["orgs"][0]["owner"]["id"] == popular_org.owner_id and data["orgs"][0]["block"]["id"] == CLUB
 
@@ -42,13 +55,22 @@ def test_interests_rank_matching_category_and_keywords_first(client):
     user = make_user()
     sport, talk = make_category("球类运动"), make_category("学术讲座")
     moment = now()
-    past = make_activity(category_id=sport.id, name="羽毛球比赛", description="羽毛球 双打 比赛",
-                         keywords="羽毛球 双打 比赛", begin=moment - timedelta(days=5), end=moment - timedelta(days=4))
+    past = make_activity(
+        category_id=sport.id,
+        name="羽毛球比赛",
+        description="羽毛球 双打 比赛",
+        keywords="羽毛球 双打 比赛",
+        begin=moment - timedelta(days=5),
+        end=moment - timedelta(days=4),
+    )
     join(past, user)
     make_comment(past, user, score="5")
-    match = make_activity(category_id=sport.id, name="羽毛球新手赛", keywords="羽毛球 新手", begin=moment + timedelta(days=6))
-    popular_other = make_activity(category_id=talk.id, name="经济学讲座", keywords="经济学 讲座",
-                                  begin=moment + timedelta(days=1))
+    match = make_activity(
+        category_id=sport.id, name="羽毛球新手赛", keywords="羽毛球 新手", begin=moment + timedelta(days=6)
+    )
+    popular_other = make_activity(
+        category_id=talk.id, name="经济学讲座", keywords="经济学 讲座", begin=moment + timedelta(days=1)
+    )
     for _ in range(3):
         join(popular_other, make_user())
     joined_upcoming = make_activity(category_id=sport.id, keywords="羽毛球", begin=moment + timedelta(days=1))
@@ -65,7 +87,9 @@ def test_followed_orgs_shape_interests_and_are_not_recommended_again(client):
     followed, similar = make_org(block_id=CLUB), make_org(block_id=CLUB)
     follow(followed, user)
     moment = now()
-    make_activity(org=followed, keywords="摄影 外拍", begin=moment - timedelta(days=9), end=moment - timedelta(days=8))
+    make_activity(
+        org=followed, keywords="摄影 外拍", begin=moment - timedelta(days=9), end=moment - timedelta(days=8)
+    )
     from_followed = make_activity(org=followed, keywords="会议", begin=moment + timedelta(days=20))
     photo = make_activity(org=similar, keywords="摄影 夜景", begin=moment + timedelta(days=20))
     unrelated = make_activity(keywords="编程", begin=moment + timedelta(days=20))

@@ -26,7 +26,9 @@ def test_wrong_password_is_refused_with_detail(client):
 
 def test_the_token_reveals_no_password(client):
     make_admin("root", "correct horse")
-    token = client.post("/api/adminLogIn/", json={"username": "root", "password": "correct horse"}).json["token"]
+    token = client.post("/api/adminLogIn/", json={"username": "root", "password": "correct horse"}).json[
+        "token"
+    ]
     import base64
 
     payload = token.split(".")[0]
@@ -45,15 +47,23 @@ def test_changing_the_password_ends_old_tokens(client):
 def test_only_an_admin_registers_an_admin(client):
     anonymous = client.post("/api/register/", json={"username": "evil", "password": "12345678"})
     assert anonymous.status_code == 401
-    student = client.post("/api/register/", json={"username": "evil", "password": "12345678"}, headers=headers(make_user()))
+    student = client.post(
+        "/api/register/", json={"username": "evil", "password": "12345678"}, headers=headers(make_user())
+    )
     assert student.status_code == 403
     admin = make_admin()
-    created = client.post("/api/register/", json={"username": "second", "password": "12345678"}, headers=headers(admin))
+    created = client.post(
+        "/api/register/", json={"username": "second", "password": "12345678"}, headers=headers(admin)
+    )
     assert created.status_code == 201 and created.json["success"] == "true"
-    duplicate = client.post("/api/register/", json={"username": "second", "password": "12345678"}, headers=headers(admin))
+    duplicate = client.post(
+        "/api/register/", json={"username": "second", "password": "12345678"}, headers=headers(admin)
+    )
     assert duplicate.status_code == 400 and "username" in duplicate.json
     assert db.session.query(Admin).filter_by(username="evil").count() == 0
-    short = client.post("/api/register/", json={"username": "third", "password": "123"}, headers=headers(admin))
+    short = client.post(
+        "/api/register/", json={"username": "third", "password": "123"}, headers=headers(admin)
+    )
     assert short.status_code == 400
 
 

@@ -10,7 +10,12 @@ from tests.factories import headers, make_admin, make_user
 
 def test_double_slash_and_missing_trailing_slash_answer_directly(client):
     user = make_user()
-    for path in (f"/api/users/{user.id}", f"/api/users/{user.id}/", f"/api//users/{user.id}/", f"/api/users//{user.id}"):
+    for path in (
+        f"/api/users/{user.id}",
+        f"/api/users/{user.id}/",
+        f"/api//users/{user.id}/",
+        f"/api/users//{user.id}",
+    ):
         response = client.get(path, headers=headers(user))
         assert response.status_code == 200, path
 
@@ -78,7 +83,13 @@ def test_swagger_ui_is_served(client):
     assert response.status_code == 200 and b"swagger" in response.data.lower()
 
 
-GARBAGE_BODIES = [b"{", b"[]", b"null", b'"text"', b'{"name": {"nested": 1}, "id": "x", "act": [], "org": 1e400}']
+GARBAGE_BODIES = [
+    b"{",
+    b"[]",
+    b"null",
+    b'"text"',
+    b'{"name": {"nested": 1}, "id": "x", "act": [], "org": 1e400}',
+]
 
 
 def _routes(app):
@@ -117,8 +128,11 @@ def test_no_route_answers_500_to_malformed_input(app, client, who):
 
 
 @pytest.mark.parametrize(
-    "method,path", [("get", "/api/activities/{}/"), ("delete", "/api/activities/{}/"), ("put", "/api/users/{}/")]
+    "method,path",
+    [("get", "/api/activities/{}/"), ("delete", "/api/activities/{}/"), ("put", "/api/users/{}/")],
 )
 def test_ids_beyond_the_database_range_are_404_for_every_method(client, method, path):
-    response = getattr(client, method)(path.format(99999999999), json={"name": "x"}, headers=headers(make_admin()))
+    response = getattr(client, method)(
+        path.format(99999999999), json={"name": "x"}, headers=headers(make_admin())
+    )
     assert response.status_code == 404 and response.json["detail"]

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from reedsailing.activities.fastdump import Dumper, activity_answer, activity_rows_select, fetch
 from reedsailing.activities.loading import activities_select, run
-from reedsailing.models import Activity
-from reedsailing.models.blocks import CLUB, PERSONAL
 from reedsailing.core.schemas import ActivitySchema
 from reedsailing.core.timeutil import now
+from reedsailing.models import Activity
+from reedsailing.models.blocks import CLUB, PERSONAL
 from tests.factories import headers, make_activity, make_address, make_category, make_org, make_user
 
 
@@ -18,11 +18,21 @@ def _campus():
     org = make_org(owner=owner, block_id=CLUB, description=None)
     category = make_category()
     start = now() + timedelta(days=2)
-    make_activity(owner=owner, org=org, category_id=category.id, description="描述", avatar="a.png",
-                  keywords="讲座 音乐", review=True)
-    make_activity(owner=plain, block_id=PERSONAL, begin=now() - timedelta(hours=1), end=now() + timedelta(hours=1))
-    make_activity(owner=plain, block_id=PERSONAL, begin=start, end=start + timedelta(hours=3),
-                  location=make_address())
+    make_activity(
+        owner=owner,
+        org=org,
+        category_id=category.id,
+        description="描述",
+        avatar="a.png",
+        keywords="讲座 音乐",
+        review=True,
+    )
+    make_activity(
+        owner=plain, block_id=PERSONAL, begin=now() - timedelta(hours=1), end=now() + timedelta(hours=1)
+    )
+    make_activity(
+        owner=plain, block_id=PERSONAL, begin=start, end=start + timedelta(hours=3), location=make_address()
+    )
     return owner, plain
 
 
@@ -54,8 +64,15 @@ def test_orjson_provider_gives_the_same_json_values(app):
     from datetime import date, datetime
     from decimal import Decimal
 
-    value = {"名字": "讲座 \"引号\" \\ \n", "3": [1, 2.5, None, True], "t": datetime(2021, 6, 1, 8, 0, 0),
-             "d": date(2021, 6, 1), "n": Decimal("1.500000"), "big": 2**70, "nested": {"b": 1, "a": [{}]}}
+    value = {
+        "名字": '讲座 "引号" \\ \n',
+        "3": [1, 2.5, None, True],
+        "t": datetime(2021, 6, 1, 8, 0, 0),
+        "d": date(2021, 6, 1),
+        "n": Decimal("1.500000"),
+        "big": 2**70,
+        "nested": {"b": 1, "a": [{}]},
+    }
     fast = app.json.dumps(value)
     standard = json.dumps(value, default=app.json.default, sort_keys=True)
     assert json.loads(fast) == json.loads(standard)

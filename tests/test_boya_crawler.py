@@ -7,7 +7,15 @@ from datetime import datetime
 
 import pytest
 
-from crawler import BykcClient, InvalidCourse, LoginFailed, ProtocolChanged, SiteDown, TokenExpired, parse_course
+from crawler import (
+    BykcClient,
+    InvalidCourse,
+    LoginFailed,
+    ProtocolChanged,
+    SiteDown,
+    TokenExpired,
+    parse_course,
+)
 from crawler.models import html_to_text
 from tests.support.fake_bykc import FakeBykc, course
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from reedsailing.boya import services
 from reedsailing.boya.services import ImportNotReady, import_courses
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages import templates
 from reedsailing.models import Activity, Address, Delivery, Notice, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.seed import system_user
-from reedsailing.core.timeutil import now
 from tests.factories import join, make_address, make_user
 from tests.support.fake_bykc import course
 
@@ -106,7 +106,16 @@ def test_changed_course_updates_same_activity_and_tells_participants():
     join(activity, participant)
     moved = activity.begin_time + timedelta(days=1)
     summary = import_courses(
-        [course(42, name="茶艺与文化", start=moved, place="沙河校区国际会议中心", capacity=30, courseDesc="<p>新的介绍</p>")]
+        [
+            course(
+                42,
+                name="茶艺与文化",
+                start=moved,
+                place="沙河校区国际会议中心",
+                capacity=30,
+                courseDesc="<p>新的介绍</p>",
+            )
+        ]
     )
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 0)
     updated = activity_of(42)
@@ -160,7 +169,9 @@ def test_a_course_the_database_refuses_leaves_nothing_behind(monkeypatch):
 
 def test_one_address_per_place_name():
     existing = make_address("新主楼A座")
-    import_courses([course(1, place="新主楼A座"), course(2, place="新主楼A座"), course(3, place="图书馆报告厅")])
+    import_courses(
+        [course(1, place="新主楼A座"), course(2, place="新主楼A座"), course(3, place="图书馆报告厅")]
+    )
     import_courses([course(4, place="图书馆报告厅")])
     assert db.session.scalar(select(func.count()).where(Address.name == "新主楼A座")) == 1
     assert db.session.scalar(select(func.count()).where(Address.name == "图书馆报告厅")) == 1

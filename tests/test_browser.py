@@ -7,6 +7,7 @@ the test's temp dir (kept by CI as an artefact; the path is printed).
 """
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -24,9 +25,17 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # .ci/run installs them up front; the fixture below does it when run on its own.
 PACKAGES = ("chromium", "chromium-driver", "fonts-noto-cjk")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--remote-debugging-port=0", "--window-size=1280,1600",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-port=0",
+    "--window-size=1280,1600",
     # nothing but loopback: a page that reaches out to another host fails visibly here
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
@@ -43,8 +52,13 @@ def install_chromium():
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True, timeout=300)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *PACKAGES], env=env, check=True,
-                       capture_output=True, timeout=600)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *PACKAGES],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     except (subprocess.SubprocessError, OSError):
         return None
     return find_chromium()
@@ -79,7 +93,9 @@ class Browser:
 
         self.process = subprocess.Popen(
             [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         url = self._devtools_url()
         self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
@@ -144,21 +160,23 @@ class Browser:
                 details = params["exceptionDetails"]
                 found.append(f"{details.get('text')} {details.get('exception', {}).get('description', '')}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(" ".join(str(arg.get("value", arg.get("description"))) for arg in params["args"]))
+                found.append(
+                    " ".join(str(arg.get("value", arg.get("description"))) for arg in params["args"])
+                )
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 found.append(f"{params['entry'].get('text')} {params['entry'].get('url', '')}")
         return found
 
     def screenshot(self, path):
-        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)["data"]
+        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)[
+            "data"
+        ]
         path.write_bytes(base64.b64decode(data))
         return path
 
     def close(self):
-        try:
+        with contextlib.suppress(Exception):
             self.ws.close()
-        except Exception:
-            pass
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -203,7 +221,9 @@ def test_page_renders_in_headless_chromium(chromium, live_server, tmp_path, path
         browser.call("Page.navigate", session=True, url=live_server + path)
         browser.wait_for("document.readyState === 'complete'")
         check(browser)
-        shot = browser.screenshot(tmp_path / f"{path.split('#')[0].strip('/').replace('/', '_') or 'root'}.png")
+        shot = browser.screenshot(
+            tmp_path / f"{path.split('#')[0].strip('/').replace('/', '_') or 'root'}.png"
+        )
         print(f"screenshot: {shot}")
         assert shot.stat().st_size > 10_000
         assert browser.errors() == []

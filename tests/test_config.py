@@ -31,7 +31,10 @@ def test_embedded_quick_start_generates_and_keeps_a_secret_key(tmp_path, monkeyp
     assert (tmp_path / "secret_key").read_text().strip() == first
 
 
-@pytest.mark.parametrize("raw,expected", [("true", True), ("1", True), ("YES", True), ("no", False), ("0", False), ("false", False), ("", True)])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [("true", True), ("1", True), ("YES", True), ("no", False), ("0", False), ("false", False), ("", True)],
+)
 def test_boolean_settings_accept_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
     assert config.env_bool("SOME_FLAG", True) is expected

@@ -22,8 +22,22 @@ from reedsailing.models import (
 from reedsailing.models.blocks import BOYA
 from tests.conftest import wipe_database
 
-SIZES = ["--users", "60", "--orgs", "10", "--activities", "40", "--participations", "150",
-         "--comments", "40", "--follows", "50", "--notices", "25"]
+SIZES = [
+    "--users",
+    "60",
+    "--orgs",
+    "10",
+    "--activities",
+    "40",
+    "--participations",
+    "150",
+    "--comments",
+    "40",
+    "--follows",
+    "50",
+    "--notices",
+    "25",
+]
 ARGS = ["demo-data", *SIZES, "--start", "2021-09-06", "--no-progress"]
 
 
@@ -43,19 +57,40 @@ def snapshot():
     category = dict(db.session.execute(select(Category.id, Category.name)).all())
     org = dict(db.session.execute(select(Organization.id, Organization.name)).all())
     place = dict(db.session.execute(select(Address.id, Address.name)).all())
-    acts = db.session.scalars(select(Activity).order_by(Activity.begin_time, Activity.name, Activity.id)).all()
+    acts = db.session.scalars(
+        select(Activity).order_by(Activity.begin_time, Activity.name, Activity.id)
+    ).all()
     act_key = {a.id: (a.name, a.begin_time) for a in acts}
     return {
-        "users": sorted(db.session.execute(select(User.openid, User.name, User.email, User.follow_boya)).all()),
-        "orgs": sorted((o.name, o.block_id, openid[o.owner_id]) for o in db.session.scalars(select(Organization))),
+        "users": sorted(
+            db.session.execute(select(User.openid, User.name, User.email, User.follow_boya)).all()
+        ),
+        "orgs": sorted(
+            (o.name, o.block_id, openid[o.owner_id]) for o in db.session.scalars(select(Organization))
+        ),
         "acts": [
-            (a.name, a.description, a.begin_time, a.end_time, a.contain, a.joined_count, a.block_id,
-             openid[a.owner_id], org.get(a.org_id), category.get(a.category_id), place[a.address_id], a.keywords)
+            (
+                a.name,
+                a.description,
+                a.begin_time,
+                a.end_time,
+                a.contain,
+                a.joined_count,
+                a.block_id,
+                openid[a.owner_id],
+                org.get(a.org_id),
+                category.get(a.category_id),
+                place[a.address_id],
+                a.keywords,
+            )
             for a in acts
         ],
-        "joins": sorted((act_key[p.act_id], openid[p.user_id]) for p in db.session.scalars(select(Participation))),
+        "joins": sorted(
+            (act_key[p.act_id], openid[p.user_id]) for p in db.session.scalars(select(Participation))
+        ),
         "comments": sorted(
-            (act_key[c.act_id], openid[c.user_id], c.content, str(c.score)) for c in db.session.scalars(select(Comment))
+            (act_key[c.act_id], openid[c.user_id], c.content, str(c.score))
+            for c in db.session.scalars(select(Comment))
         ),
         "notices": sorted((n.type, n.content, n.time) for n in db.session.scalars(select(Notice))),
     }
@@ -97,7 +132,9 @@ def test_rows_are_consistent(app):
         assert count(OrgManager, OrgManager.org_id == org.id, OrgManager.user_id == org.owner_id) == 1
     # every comment is by a participant, and the demo students log in as demo-<n>
     for comment in db.session.scalars(select(Comment)):
-        assert count(Participation, Participation.act_id == comment.act_id, Participation.user_id == comment.user_id)
+        assert count(
+            Participation, Participation.act_id == comment.act_id, Participation.user_id == comment.user_id
+        )
     assert count(User, User.openid == "demo-1") == 1
     assert count(User, User.openid == "demo-60") == 1
     assert count(Activity, Activity.name.contains("讲座")) > 0
@@ -123,8 +160,20 @@ def test_refuses_a_database_with_users(app):
 
 def test_presets_have_the_issue_sizes():
     small, large = PRESETS["small"], PRESETS["large"]
-    assert (small.users, small.orgs, small.activities, small.participations, small.comments, small.follows) == (
-        2000, 100, 1000, 10000, 3000, 3000,
+    assert (
+        small.users,
+        small.orgs,
+        small.activities,
+        small.participations,
+        small.comments,
+        small.follows,
+    ) == (
+        2000,
+        100,
+        1000,
+        10000,
+        3000,
+        3000,
     )
     assert large.users == 20000 and large.participations == 100000
     assert split(100, ((1, 40), (3, 30), (4, 30))) == [(1, 40), (3, 30), (4, 30)]

@@ -23,7 +23,9 @@ def section(name):
 
 
 def test_config_has_settings():
-    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "UPLOAD_FOLDER", "BYKC_RSA_PUBLIC_KEY"} <= set(settings())
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "UPLOAD_FOLDER", "BYKC_RSA_PUBLIC_KEY"} <= set(
+        settings()
+    )
 
 
 def test_every_setting_is_in_the_readme_table():
@@ -51,7 +53,15 @@ def test_nginx_and_units_fit_the_app():
     nginx = (ROOT / "deploy/nginx-reedsailing.conf").read_text(encoding="utf-8")
     body_mb = int(re.search(r"client_max_body_size (\d+)m;", nginx).group(1))
     assert body_mb >= Config.MAX_UPLOAD_MB
-    for location in ("/api/", "/socket.io/", "/ws/", "/uploads/", "/apidocs/", "/flasgger_static/", "= /apispec_1.json"):
+    for location in (
+        "/api/",
+        "/socket.io/",
+        "/ws/",
+        "/uploads/",
+        "/apidocs/",
+        "/flasgger_static/",
+        "= /apispec_1.json",
+    ):
         assert f"location {location} " in nginx, location
     assert nginx.count("proxy_set_header Upgrade $http_upgrade;") == 2
     assert "ip_hash;" in nginx
@@ -60,4 +70,6 @@ def test_nginx_and_units_fit_the_app():
     scheduler = (ROOT / "deploy/reedsailing-scheduler.service").read_text(encoding="utf-8")
     assert "manage.py scheduler" in scheduler
     # EnvironmentFile= overrides Environment=: the template must not pin a PORT
-    assert not re.search(r"^PORT=", (ROOT / "deploy/reedsailing.env.example").read_text(encoding="utf-8"), re.M)
+    assert not re.search(
+        r"^PORT=", (ROOT / "deploy/reedsailing.env.example").read_text(encoding="utf-8"), re.M
+    )

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from reedsailing.core import store
-from reedsailing.integrations import wechat
 from reedsailing.extensions import db
+from reedsailing.integrations import wechat
 from reedsailing.models import Activity, Organization
 from tests.factories import follow, headers, make_activity, make_admin, make_category, make_org, make_user
 
@@ -30,8 +30,12 @@ def files_in(app, sub):
 
 
 def upload(client, url, principal, data, filename="a.png"):
-    return client.post(url, data={"image": (io.BytesIO(data), filename)}, headers=headers(principal),
-                       content_type="multipart/form-data")
+    return client.post(
+        url,
+        data={"image": (io.BytesIO(data), filename)},
+        headers=headers(principal),
+        content_type="multipart/form-data",
+    )
 
 
 def test_manager_uploads_org_avatar_served_publicly_and_replaced(app, client):
@@ -63,20 +67,32 @@ def test_upload_parses_multipart_declared_as_form_urlencoded(app, client):
     data = image_bytes("GIF")
     boundary = "----WeChatBoundary7MA4YWxkTrZu0gW"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"tmp.jpg\"\r\n"
-        f"Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    response = client.post(f"/api/organizations/{org.id}/avatar/", data=body, headers=headers(owner),
-                           content_type="application/x-www-form-urlencoded")
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="tmp.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        f"/api/organizations/{org.id}/avatar/",
+        data=body,
+        headers=headers(owner),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200, response.json
     assert response.json["img"].endswith(".gif")
 
 
-@pytest.mark.parametrize("kind,extension", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")])
+@pytest.mark.parametrize(
+    "kind,extension", [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("WEBP", "webp")]
+)
 def test_each_format_gets_its_real_extension(client, kind, extension):
     owner = make_user()
     org = make_org(owner=owner)
-    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, image_bytes(kind), filename="x.exe")
+    response = upload(
+        client, f"/api/organizations/{org.id}/avatar/", owner, image_bytes(kind), filename="x.exe"
+    )
     assert response.status_code == 200 and response.json["img"].endswith(f".{extension}")
 
 
@@ -112,7 +128,9 @@ def test_non_images_and_polyglots_are_refused_and_nothing_is_stored(app, client,
     owner = make_user()
     org = make_org(owner=owner)
     before = files_in(app, "orgs")
-    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, REFUSED[case], filename="photo.png")
+    response = upload(
+        client, f"/api/organizations/{org.id}/avatar/", owner, REFUSED[case], filename="photo.png"
+    )
     assert response.status_code == 400, (case, response.json)
     assert response.json["detail"]
     assert files_in(app, "orgs") == before
@@ -145,7 +163,9 @@ def test_upload_input_and_roles(client):
     assert upload(client, url, make_admin(), image_bytes()).status_code == 200
     assert upload(client, "/api/organizations/999999/avatar/", owner, image_bytes()).status_code == 404
     assert client.post(url, data={"image": (io.BytesIO(image_bytes()), "a.png")}).status_code == 401
-    wrong_field = client.post(url, data={"file": (io.BytesIO(image_bytes()), "a.png")}, headers=headers(owner))
+    wrong_field = client.post(
+        url, data={"file": (io.BytesIO(image_bytes()), "a.png")}, headers=headers(owner)
+    )
     assert wrong_field.status_code == 400 and wrong_field.json["detail"]
     assert client.post(url, json={"image": "x"}, headers=headers(owner)).status_code == 400
 
@@ -172,12 +192,19 @@ def test_activity_avatar_upload_and_removal(app, client):
     # Managers of the activity's organisation may change it too.
     manager = make_user()
     org_activity = make_activity(org=make_org(managers=[manager]))
-    assert upload(client, f"/api/activities/{org_activity.id}/avatar/", manager, image_bytes()).status_code == 200
+    assert (
+        upload(client, f"/api/activities/{org_activity.id}/avatar/", manager, image_bytes()).status_code
+        == 200
+    )
 
 
 def test_served_uploads_only_accept_safe_names(client):
-    for path in ("/uploads/orgs/nothere.png", "/uploads/etc/" + "a" * 32 + ".png", "/uploads/orgs/..%2F..%2Fconfig.py",
-                 "/uploads/orgs/" + "a" * 32 + ".png"):
+    for path in (
+        "/uploads/orgs/nothere.png",
+        "/uploads/etc/" + "a" * 32 + ".png",
+        "/uploads/orgs/..%2F..%2Fconfig.py",
+        "/uploads/orgs/" + "a" * 32 + ".png",
+    ):
         response = client.get(path)
         assert response.status_code == 404 and response.json["detail"]
 
@@ -197,8 +224,14 @@ def test_local_qr_code(app, client):
     assert len(set(files_in(app, "qrcode")) - set(before)) <= 1
     other = client.post("/api/qrcode/", json={**body, "width": "280"}, headers=headers(user))
     assert other.status_code == 200 and other.json["img"] != img
-    for bad in ({}, {"path": ""}, {"path": "<script>"}, {"path": "p" * 300}, {"path": "pages/index/index", "width": 5},
-                {"path": "pages/index/index", "width": "wide"}):
+    for bad in (
+        {},
+        {"path": ""},
+        {"path": "<script>"},
+        {"path": "p" * 300},
+        {"path": "pages/index/index", "width": 5},
+        {"path": "pages/index/index", "width": "wide"},
+    ):
         answer = client.post("/api/qrcode/", json=bad, headers=headers(user))
         assert answer.status_code == 400 and answer.json["detail"], bad
     assert client.post("/api/qrcode/", json=body).status_code == 401
@@ -221,7 +254,11 @@ def test_wechat_qr_code_and_wechat_errors(app, client, fake_wechat):
     with Image.open(io.BytesIO(served.data)) as image:
         assert image.format == "PNG"
     call = [params for path, params in fake_wechat.requests if path == "/wxa/getwxacodeunlimit"][-1]
-    assert call["page"] == "pages/sections/act-list/act-list" and call["scene"] == "orgId=3" and call["width"] == 430
+    assert (
+        call["page"] == "pages/sections/act-list/act-list"
+        and call["scene"] == "orgId=3"
+        and call["width"] == 430
+    )
 
 
 def test_admin_charts(client, count_queries):
@@ -259,4 +296,4 @@ def test_admin_charts(client, count_queries):
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert "/api/charts/popular_orgs/" in html and "<svg" not in html.split("<script>")[0]
-    assert "src=\"http" not in html and "cdn" not in html.lower()
+    assert 'src="http' not in html and "cdn" not in html.lower()

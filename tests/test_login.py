@@ -8,7 +8,18 @@ from reedsailing.extensions import db
 from reedsailing.models import User
 from tests.factories import headers, make_user
 
-LOGIN_FIELDS = {"status", "token", "id", "userExist", "email", "name", "sign", "avatar", "contact", "follow_boya"}
+LOGIN_FIELDS = {
+    "status",
+    "token",
+    "id",
+    "userExist",
+    "email",
+    "name",
+    "sign",
+    "avatar",
+    "contact",
+    "follow_boya",
+}
 
 
 def test_first_login_creates_the_user_and_answers_the_contract_fields(client, fake_wechat):
@@ -22,7 +33,12 @@ def test_first_login_creates_the_user_and_answers_the_contract_fields(client, fa
     assert user.openid == "openid-code-1"
     assert ("/sns/jscode2session", fake_wechat.requests[-1][1]) == (
         "/sns/jscode2session",
-        {"appid": "wx-test-appid", "secret": "wx-test-secret", "js_code": "code-1", "grant_type": "authorization_code"},
+        {
+            "appid": "wx-test-appid",
+            "secret": "wx-test-secret",
+            "js_code": "code-1",
+            "grant_type": "authorization_code",
+        },
     )
 
 
@@ -118,5 +134,3 @@ def test_user_token_is_not_an_admin_token(client):
     token = auth.issue_user_token(user)
     assert client.get("/api/users/", headers={"Token": token}).status_code == 401
     assert client.get("/api/users/", headers={"Authorization": f"Bearer {token}"}).status_code == 403
-
-

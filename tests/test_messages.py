@@ -18,7 +18,9 @@ NOTICE_KEYS = {"id", "type", "time", "content", "act", "org"}
 def connect(app, client, user=None, token=None, **kwargs):
     if token is None and user is not None:
         token = auth.issue_user_token(user)
-    return socketio.test_client(app, auth={"token": token} if token is not None else None, flask_test_client=client, **kwargs)
+    return socketio.test_client(
+        app, auth={"token": token} if token is not None else None, flask_test_client=client, **kwargs
+    )
 
 
 def events(sio, name):
@@ -75,7 +77,9 @@ def test_admin_token_is_refused(app, client):
 
 def test_token_in_query_string_is_accepted(app, client):
     user = make_user()
-    sio = socketio.test_client(app, query_string=f"token={auth.issue_user_token(user)}", flask_test_client=client)
+    sio = socketio.test_client(
+        app, query_string=f"token={auth.issue_user_token(user)}", flask_test_client=client
+    )
     assert sio.is_connected()
     assert events(sio, "notifications") == [[]]
 
@@ -214,8 +218,20 @@ def test_read_marks_own_notices_and_ignores_others(app, client):
 
 @pytest.mark.parametrize(
     "payload",
-    [None, [1, 2], "ids", 5, {}, {"ids": "1"}, {"ids": [1, "2"]}, {"ids": [True]}, {"ids": [0]}, {"ids": [2**40]},
-     {"ids": [1.5]}, {"ids": list(range(1, 6002))}],
+    [
+        None,
+        [1, 2],
+        "ids",
+        5,
+        {},
+        {"ids": "1"},
+        {"ids": [1, "2"]},
+        {"ids": [True]},
+        {"ids": [0]},
+        {"ids": [2**40]},
+        {"ids": [1.5]},
+        {"ids": list(range(1, 6002))},
+    ],
 )
 def test_read_with_malformed_payload_acks_an_error(app, client, payload):
     user = make_user()
@@ -271,7 +287,8 @@ def test_user_deleted_while_connected_reads_nothing(app, client):
 
 def test_fan_out_to_2000_recipients_is_constant_queries(app, client, count_queries):
     db.session.execute(
-        User.__table__.insert(), [{"openid": f"fan-{i}", "name": f"粉丝{i}", "follow_boya": True} for i in range(2000)]
+        User.__table__.insert(),
+        [{"openid": f"fan-{i}", "name": f"粉丝{i}", "follow_boya": True} for i in range(2000)],
     )
     db.session.commit()
     ids = [uid for (uid,) in db.session.query(User.id).filter(User.openid.like("fan-%"))]

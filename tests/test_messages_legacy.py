@@ -121,7 +121,9 @@ def test_legacy_push_crosses_processes_through_redis(database_url, redis_url):
             try:
                 assert receive_list(ws) == []
                 requests.post(
-                    f"{first.url}/api/test-only/notify/", json={"users": [user.id], "act": activity.id}, timeout=10
+                    f"{first.url}/api/test-only/notify/",
+                    json={"users": [user.id], "act": activity.id},
+                    timeout=10,
                 ).raise_for_status()
                 pushed = receive_list(ws)
                 assert [n["type"] for n in pushed] == [1]

@@ -86,7 +86,9 @@ def connect_client(url, user):
     client = socketio_client.Client(reconnection=False)
     client.on("notification", lambda payload: inbox.add("notification", payload))
     client.on("notifications", lambda payload: inbox.add("notifications", payload))
-    client.connect(url, auth={"token": auth.issue_user_token(user)}, transports=["websocket"], wait_timeout=10)
+    client.connect(
+        url, auth={"token": auth.issue_user_token(user)}, transports=["websocket"], wait_timeout=10
+    )
     return client, inbox
 
 

@@ -32,7 +32,9 @@ def test_read_marks_callers_notices_and_answers_empty_object(client):
     alice, bob = make_user(), make_user()
     mine, shared, theirs = tell([alice.id]), tell([alice.id, bob.id]), tell([bob.id])
 
-    response = put_read(client, alice.id, {"notifications": [mine.id, str(shared.id), theirs.id, 999999]}, alice)
+    response = put_read(
+        client, alice.id, {"notifications": [mine.id, str(shared.id), theirs.id, 999999]}, alice
+    )
 
     assert response.status_code == 200
     assert response.get_json() == {}
@@ -80,7 +82,10 @@ def test_read_with_malformed_body_is_400(client, body):
     notice = tell([user.id])
     if body == "not json":
         response = client.put(
-            f"/api/notifications/read/{user.id}/", data="{nope", content_type="application/json", headers=headers(user)
+            f"/api/notifications/read/{user.id}/",
+            data="{nope",
+            content_type="application/json",
+            headers=headers(user),
         )
     else:
         response = put_read(client, user.id, body, user)
@@ -178,4 +183,7 @@ def test_old_debug_routes_are_gone(client):
     user = make_user()
     for path in ("/api/test/notifications/", "/api/test/read/notifications/"):
         assert client.get(path, headers=headers(user)).status_code in (404, 405)
-        assert client.post(path, json={"type": 1, "content": "x"}, headers=headers(user)).status_code in (404, 405)
+        assert client.post(path, json={"type": 1, "content": "x"}, headers=headers(user)).status_code in (
+            404,
+            405,
+        )

@@ -67,11 +67,18 @@ def test_managers_edit_org_others_cannot(client, tmp_path):
     response = client.put(url, json=body, headers=headers(manager))
     assert response.status_code == 200
     assert set(response.json) == ORG_KEYS
-    assert (response.json["name"], response.json["description"], response.json["avatar"]) == ("新名", "新简介", "/icon/person.png")
+    assert (response.json["name"], response.json["description"], response.json["avatar"]) == (
+        "新名",
+        "新简介",
+        "/icon/person.png",
+    )
     assert client.put(url, json={"name": "新名"}, headers=headers(owner)).status_code == 200
     taken = client.put(url, json={"name": "别人的名字"}, headers=headers(owner))
     assert taken.status_code == 400 and taken.json["name"] == ["已经存在该名称的组织。"]
-    assert client.put(url, json={"description": "只改简介"}, headers=headers(make_admin())).json["name"] == "新名"
+    assert (
+        client.put(url, json={"description": "只改简介"}, headers=headers(make_admin())).json["name"]
+        == "新名"
+    )
     for bad in ({"name": ""}, {"name": "n" * 51}, {"description": 5}):
         response = client.put(url, json=bad, headers=headers(owner))
         assert response.status_code == 400 and response.json["detail"]
@@ -84,13 +91,25 @@ def test_admin_creates_and_deletes_orgs(client):
     assert client.post("/api/organizations/", json=body, headers=headers(student)).status_code == 403
     response = client.post("/api/organizations/", json=body, headers=headers(admin))
     assert response.status_code == 201
-    assert set(response.json) == ORG_KEYS and response.json["owner"] == owner.id and response.json["block"] == 4
+    assert (
+        set(response.json) == ORG_KEYS and response.json["owner"] == owner.id and response.json["block"] == 4
+    )
     org_id = response.json["id"]
-    assert db.session.scalars(select(OrgManager.user_id).where(OrgManager.org_id == org_id)).all() == [owner.id]
-    assert client.post("/api/organizations/", json=body, headers=headers(admin)).json["name"] == ["已经存在该名称的组织。"]
-    assert client.post("/api/organizations/", json={**body, "name": "x", "owner": 999999},
-                       headers=headers(admin)).json["owner"]
-    assert client.post("/api/organizations/", json={**body, "name": "x", "block": 2}, headers=headers(admin)).status_code == 400
+    assert db.session.scalars(select(OrgManager.user_id).where(OrgManager.org_id == org_id)).all() == [
+        owner.id
+    ]
+    assert client.post("/api/organizations/", json=body, headers=headers(admin)).json["name"] == [
+        "已经存在该名称的组织。"
+    ]
+    assert client.post(
+        "/api/organizations/", json={**body, "name": "x", "owner": 999999}, headers=headers(admin)
+    ).json["owner"]
+    assert (
+        client.post(
+            "/api/organizations/", json={**body, "name": "x", "block": 2}, headers=headers(admin)
+        ).status_code
+        == 400
+    )
     make_activity(org=db.session.get(Organization, org_id))
     assert client.delete(f"/api/organizations/{org_id}/", headers=headers(owner)).status_code == 403
     assert client.delete(f"/api/organizations/{org_id}/", headers=headers(admin)).status_code == 204
@@ -121,7 +140,12 @@ def test_transfer_ownership(client):
     # The old owner is an ordinary manager now; an admin may still move it on.
     assert client.post(url, json={"owner": owner.id}, headers=headers(owner)).status_code == 403
     assert client.post(url, json={"owner": manager.id}, headers=headers(make_admin())).status_code == 200
-    assert client.post("/api/organizations/owner/999999/", json={"owner": heir.id}, headers=headers(owner)).status_code == 404
+    assert (
+        client.post(
+            "/api/organizations/owner/999999/", json={"owner": heir.id}, headers=headers(owner)
+        ).status_code
+        == 404
+    )
 
 
 def test_managers_added_listed_and_removed(client, count_queries):
@@ -132,15 +156,35 @@ def test_managers_added_listed_and_removed(client, count_queries):
     response = client.post("/api/organizations/managers", json=body, headers=headers(owner))
     assert response.status_code == 201
     assert set(response.json) == {"id", "org", "person", "__receivers__"}
-    assert (response.json["org"], response.json["person"], response.json["__receivers__"]) == (org.id, newcomer.id, [newcomer.id])
+    assert (response.json["org"], response.json["person"], response.json["__receivers__"]) == (
+        org.id,
+        newcomer.id,
+        [newcomer.id],
+    )
     assert notices_of(newcomer) == [(8, org.id, "您成为'剧社'组织的管理员\n")]
     duplicate = client.post("/api/organizations/managers/", json=body, headers=headers(owner))
     assert duplicate.status_code == 400 and duplicate.json == {"detail": "该用户已是此组织管理员。"}
-    assert client.post("/api/organizations/managers/", json={**body, "person": unverified.id},
-                       headers=headers(owner)).status_code == 400
-    assert client.post("/api/organizations/managers/", json={**body, "person": 999999}, headers=headers(owner)).json["person"]
-    assert client.post("/api/organizations/managers/", json={**body, "org": "999999"}, headers=headers(owner)).status_code == 404
-    assert client.post("/api/organizations/managers/", json={"org": "x", "person": 1}, headers=headers(owner)).status_code == 400
+    assert (
+        client.post(
+            "/api/organizations/managers/", json={**body, "person": unverified.id}, headers=headers(owner)
+        ).status_code
+        == 400
+    )
+    assert client.post(
+        "/api/organizations/managers/", json={**body, "person": 999999}, headers=headers(owner)
+    ).json["person"]
+    assert (
+        client.post(
+            "/api/organizations/managers/", json={**body, "org": "999999"}, headers=headers(owner)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/organizations/managers/", json={"org": "x", "person": 1}, headers=headers(owner)
+        ).status_code
+        == 400
+    )
 
     for _ in range(30):
         extra = make_user()
@@ -160,10 +204,18 @@ def test_managers_added_listed_and_removed(client, count_queries):
     assert response.status_code == 200 and response.json == {"__receivers__": [newcomer.id]}
     assert notices_of(newcomer)[-1] == (9, org.id, "您被'剧社'组织的负责人移除了管理员身份\n")
     assert client.delete(remove, headers=headers(owner)).status_code == 404
-    owner_row = client.delete(f"/api/organizations/managers/?user={owner.id}&org={org.id}", headers=headers(make_admin()))
+    owner_row = client.delete(
+        f"/api/organizations/managers/?user={owner.id}&org={org.id}", headers=headers(make_admin())
+    )
     assert owner_row.status_code == 400 and owner_row.json["detail"]
-    assert client.delete(f"/api/organizations/managers/?user={owner.id}", headers=headers(owner)).status_code == 400
-    assert client.delete(f"/api/organizations/managers/?user=x&org={org.id}", headers=headers(owner)).status_code == 400
+    assert (
+        client.delete(f"/api/organizations/managers/?user={owner.id}", headers=headers(owner)).status_code
+        == 400
+    )
+    assert (
+        client.delete(f"/api/organizations/managers/?user=x&org={org.id}", headers=headers(owner)).status_code
+        == 400
+    )
 
 
 def test_managed_orgs_of_a_user(client, count_queries):
@@ -178,15 +230,32 @@ def test_managed_orgs_of_a_user(client, count_queries):
     assert set(response.json[0]) == {"org"} and set(response.json[0]["org"]) == ORG_KEYS
     assert response.json[0]["org"]["block"]["id"] == 1
     with count_queries() as counter:
-        found = client.post(f"/api/users/managed_organizations/search/{user.id}/", json={"name": "组织3"},
-                            headers=headers(user))
+        found = client.post(
+            f"/api/users/managed_organizations/search/{user.id}/",
+            json={"name": "组织3"},
+            headers=headers(user),
+        )
     assert counter.count <= 3
     assert sorted(item["org"]["name"] for item in found.json) == ["我的组织3", "我的组织30"]
-    assert client.get(f"/api/users/managed_organizations/{user.id}/", headers=headers(other)).status_code == 403
-    assert client.post(f"/api/users/managed_organizations/search/{user.id}/", json={"name": "x"},
-                       headers=headers(other)).status_code == 403
-    assert client.get(f"/api/users/managed_organizations/{user.id}/", headers=headers(make_admin())).status_code == 200
-    assert client.post(f"/api/users/managed_organizations/search/{user.id}/", json={}, headers=headers(user)).status_code == 400
+    assert (
+        client.get(f"/api/users/managed_organizations/{user.id}/", headers=headers(other)).status_code == 403
+    )
+    assert (
+        client.post(
+            f"/api/users/managed_organizations/search/{user.id}/", json={"name": "x"}, headers=headers(other)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.get(f"/api/users/managed_organizations/{user.id}/", headers=headers(make_admin())).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/users/managed_organizations/search/{user.id}/", json={}, headers=headers(user)
+        ).status_code
+        == 400
+    )
 
 
 def test_relation_flags(client):
@@ -196,8 +265,11 @@ def test_relation_flags(client):
     follow(org, owner)
 
     def relation(caller, **body):
-        return client.post("/api/userOrgRelation/", json={"user": caller.id, "org": str(org.id), **body},
-                           headers=headers(caller))
+        return client.post(
+            "/api/userOrgRelation/",
+            json={"user": caller.id, "org": str(org.id), **body},
+            headers=headers(caller),
+        )
 
     assert relation(owner).json == {"isFollower": True, "isManager": True, "isOwner": True}
     assert relation(manager).json == {"isFollower": False, "isManager": True, "isOwner": False}
@@ -207,4 +279,7 @@ def test_relation_flags(client):
     missing = relation(stranger, org="999999")
     assert missing.status_code == 404 and missing.json["detail"]
     assert relation(stranger, org="abc").status_code == 400
-    assert client.post("/api/userOrgRelation/", json={"org": org.id}, headers=headers(make_admin())).status_code == 403
+    assert (
+        client.post("/api/userOrgRelation/", json={"org": org.id}, headers=headers(make_admin())).status_code
+        == 403
+    )

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from reedsailing.extensions import db
-from reedsailing.models import Delivery, Notice, OrgApplication, Organization, OrgManager
+from reedsailing.models import Delivery, Notice, Organization, OrgApplication, OrgManager
 from tests.factories import headers, make_admin, make_org, make_user
 
 
@@ -32,7 +32,10 @@ def test_verified_student_applies_without_trailing_slash(client):
 def test_application_rules(client):
     user, other = make_user(), make_user()
     make_org(name="已有组织")
-    assert apply(client, user, name="已有组织").json == {"name": ["已经存在该名称的组织。"], "detail": "已经存在该名称的组织。"}
+    assert apply(client, user, name="已有组织").json == {
+        "name": ["已经存在该名称的组织。"],
+        "detail": "已经存在该名称的组织。",
+    }
     assert apply(client, user).status_code == 201
     duplicate = apply(client, other)
     assert duplicate.status_code == 400 and duplicate.json["name"] == ["已经存在该名称组织的申请。"]
@@ -42,31 +45,49 @@ def test_application_rules(client):
     unverified = make_user(verified=False)
     assert apply(client, unverified, name="别的", user=unverified.id).status_code == 403
     admin = make_admin()
-    assert client.post("/api/organizations/applications/", json={"name": "x", "description": "y", "block": 1},
-                       headers=headers(admin)).status_code == 403
-    for bad in ({"name": "", "description": "d", "block": 1}, {"description": "d", "block": 1},
-                {"name": "n" * 51, "description": "d", "block": 1}, {"name": "n", "block": 1},
-                {"name": "n", "description": "d", "block": "abc"}):
+    assert (
+        client.post(
+            "/api/organizations/applications/",
+            json={"name": "x", "description": "y", "block": 1},
+            headers=headers(admin),
+        ).status_code
+        == 403
+    )
+    for bad in (
+        {"name": "", "description": "d", "block": 1},
+        {"description": "d", "block": 1},
+        {"name": "n" * 51, "description": "d", "block": 1},
+        {"name": "n", "block": 1},
+        {"name": "n", "description": "d", "block": "abc"},
+    ):
         response = client.post("/api/organizations/applications/", json=bad, headers=headers(user))
         assert response.status_code == 400 and response.json["detail"]
-    assert client.post("/api/organizations/applications/", data="[1]", headers=headers(user)).status_code == 400
+    assert (
+        client.post("/api/organizations/applications/", data="[1]", headers=headers(user)).status_code == 400
+    )
 
 
 def test_approval_creates_org_with_owner_manager_and_notice(client):
     user, bystander = make_user(), make_user()
     app_id = apply(client, user, description="我们拍照").json["id"]
     admin = make_admin()
-    response = client.put(f"/api/organizations/applications/verifications/{app_id}/", json={"status": "1"},
-                          headers=headers(admin))
+    response = client.put(
+        f"/api/organizations/applications/verifications/{app_id}/",
+        json={"status": "1"},
+        headers=headers(admin),
+    )
     assert response.status_code == 201
     assert response.json["status"] == 1 and response.json["__receivers__"] == [user.id]
     org = db.session.scalars(select(Organization).where(Organization.name == "摄影社")).one()
     assert (org.owner_id, org.block_id, org.description) == (user.id, 1, "我们拍照")
-    assert db.session.scalars(select(OrgManager.user_id).where(OrgManager.org_id == org.id)).all() == [user.id]
+    assert db.session.scalars(select(OrgManager.user_id).where(OrgManager.org_id == org.id)).all() == [
+        user.id
+    ]
     assert notices_of(user) == [(6, org.id, "您创建'摄影社'组织的申请已经通过\n")]
     assert notices_of(bystander) == []
-    again = client.put(f"/api/organizations/applications/verifications/{app_id}/", json={"status": 2},
-                       headers=headers(admin))
+    again = client.put(
+        f"/api/organizations/applications/verifications/{app_id}/", json={"status": 2}, headers=headers(admin)
+    )
     assert again.status_code == 400 and again.json == {"detail": "该组织申请已审批。"}
     # The name is free for a new application only as long as no organisation holds it.
     assert apply(client, bystander).json["name"] == ["已经存在该名称的组织。"]
@@ -76,8 +97,9 @@ def test_rejection_notifies_without_org_and_frees_the_name(client):
     user = make_user()
     app_id = apply(client, user).json["id"]
     admin = make_admin()
-    response = client.put(f"/api/organizations/applications/verifications/{app_id}", json={"status": 2},
-                          headers=headers(admin))
+    response = client.put(
+        f"/api/organizations/applications/verifications/{app_id}", json={"status": 2}, headers=headers(admin)
+    )
     assert response.status_code == 200
     assert response.json == {"status": 2, "__receivers__": [user.id]}
     assert notices_of(user) == [(6, None, "您创建'摄影社'组织的申请被拒绝了\n")]
@@ -95,8 +117,14 @@ def test_decision_input_roles_and_unknown_ids(client):
         assert response.status_code == 400 and response.json["detail"]
     assert client.put(url, json={"status": 1}, headers=headers(user)).status_code == 403
     assert client.put(url, json={"status": 1}).status_code == 401
-    assert client.put("/api/organizations/applications/verifications/999999/", json={"status": 1},
-                      headers=headers(admin)).status_code == 404
+    assert (
+        client.put(
+            "/api/organizations/applications/verifications/999999/",
+            json={"status": 1},
+            headers=headers(admin),
+        ).status_code
+        == 404
+    )
     assert db.session.get(OrgApplication, app_id).status == 0
 
 
@@ -104,8 +132,11 @@ def test_approval_refused_when_an_admin_created_the_name_meanwhile(client):
     user = make_user()
     app_id = apply(client, user).json["id"]
     make_org(name="摄影社")
-    response = client.put(f"/api/organizations/applications/verifications/{app_id}/", json={"status": 1},
-                          headers=headers(make_admin()))
+    response = client.put(
+        f"/api/organizations/applications/verifications/{app_id}/",
+        json={"status": 1},
+        headers=headers(make_admin()),
+    )
     assert response.status_code == 400 and response.json["name"] == ["已经存在该名称的组织。"]
     assert db.session.get(OrgApplication, app_id).status == 0
     assert notices_of(user) == []
@@ -129,9 +160,20 @@ def test_admin_lists_reads_and_deletes_applications(client, count_queries):
     one = client.get(f"/api/organizations/applications/{first['id']}/", headers=headers(admin))
     assert one.json == first
     assert client.get("/api/organizations/applications/", headers=headers(users[0])).status_code == 403
-    assert client.delete(f"/api/organizations/applications/{first['id']}/", headers=headers(users[0])).status_code == 403
-    assert client.delete(f"/api/organizations/applications/{first['id']}/", headers=headers(admin)).status_code == 204
-    assert client.get(f"/api/organizations/applications/{first['id']}/", headers=headers(admin)).status_code == 404
+    assert (
+        client.delete(
+            f"/api/organizations/applications/{first['id']}/", headers=headers(users[0])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.delete(f"/api/organizations/applications/{first['id']}/", headers=headers(admin)).status_code
+        == 204
+    )
+    assert (
+        client.get(f"/api/organizations/applications/{first['id']}/", headers=headers(admin)).status_code
+        == 404
+    )
 
 
 def test_cli_lists_pending_and_decides(app, client):
@@ -141,7 +183,11 @@ def test_cli_lists_pending_and_decides(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["orgs", "pending"])
     assert result.exit_code == 0
-    assert f"#{app_id}  摄影社" in result.output and "小明" in result.output and f"#{other_id}  棋社" in result.output
+    assert (
+        f"#{app_id}  摄影社" in result.output
+        and "小明" in result.output
+        and f"#{other_id}  棋社" in result.output
+    )
     result = runner.invoke(args=["orgs", "decide", str(app_id), "approve"])
     assert result.exit_code == 0, result.output
     assert "approved" in result.output

@@ -21,8 +21,14 @@ def test_follow_unfollow_and_duplicate(client):
     duplicate = client.post(FOLLOWS, json={"org": str(org.id), "person": user.id}, headers=headers(user))
     assert duplicate.status_code == 400
     assert duplicate.json["non_field_errors"] == ["已关注该组织。"]
-    assert client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(user)).status_code == 403
-    assert client.post(FOLLOWS, json={"org": 999999, "person": user.id}, headers=headers(user)).status_code == 404
+    assert (
+        client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(user)).status_code
+        == 403
+    )
+    assert (
+        client.post(FOLLOWS, json={"org": 999999, "person": user.id}, headers=headers(user)).status_code
+        == 404
+    )
     assert client.post(FOLLOWS, json={"person": user.id}, headers=headers(user)).status_code == 400
     assert client.post(FOLLOWS, json={"org": "abc"}, headers=headers(user)).status_code == 400
     assert client.delete(f"{FOLLOWS}?user={user.id}&org={org.id}", headers=headers(other)).status_code == 403
@@ -32,7 +38,10 @@ def test_follow_unfollow_and_duplicate(client):
     assert client.delete(f"{FOLLOWS}?user={user.id}", headers=headers(user)).status_code == 400
     assert db.session.scalar(select(func.count(Follow.id))) == 0
     admin = make_admin()
-    assert client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(admin)).status_code == 201
+    assert (
+        client.post(FOLLOWS, json={"org": org.id, "person": other.id}, headers=headers(admin)).status_code
+        == 201
+    )
     assert client.post(FOLLOWS, json={"org": org.id}, headers=headers(admin)).status_code == 403
 
 
@@ -81,17 +90,29 @@ def test_followed_orgs_list(client, count_queries):
 
 def test_feedback_is_tied_to_the_caller(client):
     user, other = make_user(), make_user()
-    response = client.post("/api/feedbacks/", json={"user": user.id, "content": "很好用\n联系方式：qq"},
-                           headers=headers(user))
+    response = client.post(
+        "/api/feedbacks/", json={"user": user.id, "content": "很好用\n联系方式：qq"}, headers=headers(user)
+    )
     assert response.status_code == 201
     assert set(response.json) == {"id", "content", "pub_time", "user"}
     assert response.json["user"] == user.id
-    assert client.post("/api/feedbacks/", json={"user": other.id, "content": "冒名"}, headers=headers(user)).status_code == 403
-    assert client.post("/api/feedbacks/", json={"content": "无 user 字段"}, headers=headers(user)).json["user"] == user.id
+    assert (
+        client.post(
+            "/api/feedbacks/", json={"user": other.id, "content": "冒名"}, headers=headers(user)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/feedbacks/", json={"content": "无 user 字段"}, headers=headers(user)).json["user"]
+        == user.id
+    )
     for bad in ({}, {"content": ""}, {"content": "x" * 501}, {"content": 5}):
         answer = client.post("/api/feedbacks/", json=bad, headers=headers(user))
         assert answer.status_code == 400 and answer.json["detail"]
-    assert client.post("/api/feedbacks/", json={"content": "admin"}, headers=headers(make_admin())).status_code == 403
+    assert (
+        client.post("/api/feedbacks/", json={"content": "admin"}, headers=headers(make_admin())).status_code
+        == 403
+    )
     assert db.session.scalar(select(func.count(Feedback.id))) == 2
 
 
@@ -99,7 +120,9 @@ def test_admins_list_search_read_and_delete_feedback(client, count_queries):
     admin = make_admin()
     users = [make_user() for _ in range(3)]
     for index in range(30):
-        db.session.add(Feedback(content=f"反馈{index} {'bug' if index % 3 == 0 else 'ok'}", user_id=users[index % 3].id))
+        db.session.add(
+            Feedback(content=f"反馈{index} {'bug' if index % 3 == 0 else 'ok'}", user_id=users[index % 3].id)
+        )
     db.session.commit()
     with count_queries() as counter:
         listed = client.get("/api/feedbacks/", headers=headers(admin))

@@ -14,13 +14,13 @@ from flask import has_app_context
 from sqlalchemy import func, select, update
 
 from reedsailing.core import store
-from reedsailing.scheduler import jobs as tasks
-from reedsailing.integrations import wechat
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
+from reedsailing.integrations import wechat
 from reedsailing.messages import templates
 from reedsailing.models import Activity, Delivery, EmailCode, KeyValue, Notice, User
+from reedsailing.scheduler import jobs as tasks
 from reedsailing.scheduler.loop import Job, Scheduler, default_jobs
-from reedsailing.core.timeutil import now
 from tests.factories import join, make_activity, make_org, make_user
 from tests.support.fake_bykc import course
 
@@ -178,8 +178,12 @@ def test_expired_codes_are_deleted():
     user = make_user(verified=False)
     db.session.add_all(
         [
-            EmailCode(user_id=user.id, email="a@buaa.edu.cn", code_hash="x", expires_at=now() - timedelta(minutes=1)),
-            EmailCode(user_id=user.id, email="b@buaa.edu.cn", code_hash="x", expires_at=now() + timedelta(minutes=4)),
+            EmailCode(
+                user_id=user.id, email="a@buaa.edu.cn", code_hash="x", expires_at=now() - timedelta(minutes=1)
+            ),
+            EmailCode(
+                user_id=user.id, email="b@buaa.edu.cn", code_hash="x", expires_at=now() + timedelta(minutes=4)
+            ),
         ]
     )
     db.session.commit()
@@ -286,7 +290,9 @@ def test_a_lapsed_lease_lets_the_other_scheduler_take_over(app):
     assert first.run_job(job)
     # The first scheduler died: its lease runs out.
     db.session.execute(
-        update(KeyValue).where(KeyValue.key == f"lock:{job.lock_name}").values(expires_at=now() - timedelta(seconds=1))
+        update(KeyValue)
+        .where(KeyValue.key == f"lock:{job.lock_name}")
+        .values(expires_at=now() - timedelta(seconds=1))
     )
     db.session.commit()
     assert second.run_job(job)
@@ -324,7 +330,9 @@ def test_the_loop_runs_jobs_at_their_interval_and_stops(app):
             stop.set()
 
     thread = threading.Thread(
-        target=Scheduler(app, [Job("tick", 0.05, tick)]).run_forever, args=(stop,), kwargs={"max_idle_seconds": 0.02}
+        target=Scheduler(app, [Job("tick", 0.05, tick)]).run_forever,
+        args=(stop,),
+        kwargs={"max_idle_seconds": 0.02},
     )
     thread.start()
     thread.join(10)
@@ -358,7 +366,11 @@ def test_scheduler_command_runs_in_its_own_process_and_stops_on_sigterm(database
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "scheduler"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "manage.py", "scheduler"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 30

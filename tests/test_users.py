@@ -29,7 +29,9 @@ def test_admin_sees_the_whole_email(client):
     assert body["email"] == "zhangsan@buaa.edu.cn"
 
 
-@pytest.mark.parametrize("path", ["/api/users/999999/", "/api/users/-1", "/api/users/abc/", "/api/users/99999999999999999999/"])
+@pytest.mark.parametrize(
+    "path", ["/api/users/999999/", "/api/users/-1", "/api/users/abc/", "/api/users/99999999999999999999/"]
+)
 def test_unknown_users_are_404(client, path):
     response = client.get(path, headers=headers(make_user()))
     assert response.status_code == 404 and response.json["detail"]
@@ -42,7 +44,9 @@ def test_the_system_account_is_not_a_visible_user(client):
 
 def test_profile_update_is_partial_and_answers_200(client):
     user = make_user(name="小明", sign="签名", contact="微信 abc")
-    response = client.put(f"/api/users/{user.id}/", json={"follow_boya": True, "name": ""}, headers=headers(user))
+    response = client.put(
+        f"/api/users/{user.id}/", json={"follow_boya": True, "name": ""}, headers=headers(user)
+    )
     assert response.status_code == 200
     assert response.json["follow_boya"] is True
     assert response.json["name"] == "小明" and response.json["sign"] == "签名"
@@ -62,7 +66,9 @@ def test_profile_update_is_partial_and_answers_200(client):
 
 def test_email_cannot_be_set_through_the_profile(client):
     user = make_user(verified=False)
-    client.put(f"/api/users/{user.id}/", json={"email": "x@buaa.edu.cn", "openid": "evil"}, headers=headers(user))
+    client.put(
+        f"/api/users/{user.id}/", json={"email": "x@buaa.edu.cn", "openid": "evil"}, headers=headers(user)
+    )
     db.session.refresh(user)
     assert user.email is None and user.openid.startswith("openid-test-")
 

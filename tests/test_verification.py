@@ -111,7 +111,9 @@ def test_resend_within_60_seconds_is_refused(client, smtp_sink):
     assert send(client, user, "lisi@buaa.edu.cn").status_code == 200
 
 
-@pytest.mark.parametrize("email", ["someone@qq.com", "no-at-sign", "a@buaa.edu.cn.evil.com", "x" * 90 + "@buaa.edu.cn"])
+@pytest.mark.parametrize(
+    "email", ["someone@qq.com", "no-at-sign", "a@buaa.edu.cn.evil.com", "x" * 90 + "@buaa.edu.cn"]
+)
 def test_only_university_addresses(client, smtp_sink, email):
     user = make_user(verified=False)
     response = send(client, user, email)

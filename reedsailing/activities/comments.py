@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.errors import ApiError, BadRequest, Forbidden, NotFound
+from reedsailing.activities.joining import has_joined
+from reedsailing.activities.loading import get_activity
+from reedsailing.core.errors import ApiError, bad_request, forbidden, not_found
+from reedsailing.core.permissions import can_manage_activity
+from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
 from reedsailing.models import Comment, User
 from reedsailing.models.blocks import BOYA
-from reedsailing.core.permissions import can_manage_activity
-from reedsailing.core.queries import contains, paginate
-from reedsailing.activities.joining import has_joined
-from reedsailing.activities.loading import get_activity
 
 DUPLICATE = "您已经评论过该活动。"
 
@@ -35,22 +35,22 @@ def _tell_owner(notice_type, activity, author, content):
 
 def create_comment(user, data):
     if data.get("user") is not None and data["user"] != user.id:
-        raise Forbidden("只能以自己的身份评论。")
+        raise forbidden("只能以自己的身份评论。")
     activity = get_activity(data["act"])
     if activity.block_id == BOYA:
         if not user.verified:
-            raise Forbidden("请先完成邮箱认证。")
+            raise forbidden("请先完成邮箱认证。")
     elif not has_joined(activity.id, user.id):
-        raise Forbidden("只有参加了该活动的同学才能评论。")
+        raise forbidden("只有参加了该活动的同学才能评论。")
     if db.session.scalar(select(Comment.id).where(Comment.act_id == activity.id, Comment.user_id == user.id)):
-        raise BadRequest(DUPLICATE)
+        raise bad_request(DUPLICATE)
     comment = Comment(act_id=activity.id, user_id=user.id, content=data.get("content"), score=data["score"])
     db.session.add(comment)
     try:
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        raise BadRequest(DUPLICATE) from error
+        raise bad_request(DUPLICATE) from error
     receivers = _tell_owner(ACT_COMMENTED, activity, user, comment.content)
     db.session.commit()
     return comment, receivers
@@ -59,14 +59,14 @@ def create_comment(user, data):
 def get_comment(comment_id):
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        raise NotFound("未找到该评论。")
+        raise not_found("未找到该评论。")
     return comment
 
 
 def update_comment(user, admin, comment_id, data):
     comment = get_comment(comment_id)
     if admin is None and (user is None or comment.user_id != user.id):
-        raise Forbidden("只有评论的作者才能修改评论。")
+        raise forbidden("只有评论的作者才能修改评论。")
     if "content" in data:
         comment.content = data["content"]
     if "score" in data:
@@ -83,7 +83,7 @@ def delete_comment(user, admin, comment_id):
     comment = get_comment(comment_id)
     is_author = user is not None and comment.user_id == user.id
     if not is_author and not can_manage_activity(user, admin, get_activity(comment.act_id)):
-        raise Forbidden("只有作者、活动发起者或组织管理员才能删除评论。")
+        raise forbidden("只有作者、活动发起者或组织管理员才能删除评论。")
     db.session.delete(comment)
     db.session.commit()
 
@@ -93,7 +93,10 @@ def activity_comments(act_id):
     get_activity(act_id)
     return db.session.scalars(
         paginate(
-            select(Comment).where(Comment.act_id == act_id).options(joinedload(Comment.user)).order_by(Comment.id)
+            select(Comment)
+            .where(Comment.act_id == act_id)
+            .options(joinedload(Comment.user))
+            .order_by(Comment.id)
         )
     ).all()
 
@@ -111,8 +114,9 @@ def user_comment(act_id, user_id):
 
 def all_comments(term=None):
     """The console's list (optionally a content search), author and activity joined in."""
-    statement = select(Comment).options(joinedload(Comment.user), joinedload(Comment.act)).order_by(Comment.id)
+    statement = (
+        select(Comment).options(joinedload(Comment.user), joinedload(Comment.act)).order_by(Comment.id)
+    )
     if term is not None:
         statement = statement.where(contains(Comment.content, term))
     return db.session.scalars(paginate(statement)).all()
-

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from reedsailing.core.errors import NotFound
+from reedsailing.core.errors import not_found
+from reedsailing.core.schemas import mask_email
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Address, Block, Category, Organization, User
-from reedsailing.core.schemas import mask_email
 
 _QUANTUM = Decimal(1).scaleb(-6)  # DecimalString(places=6) of AddressSchema
 
@@ -27,16 +27,37 @@ _l = Address.__table__.alias("fd_location")
 _b = Block.__table__.alias("fd_block")
 
 _COLUMNS = (
-    _a.c.id, _a.c.name, _a.c.begin_time, _a.c.end_time, _a.c.pub_time, _a.c.contain,
-    _a.c.description, _a.c.review, _a.c.avatar, _a.c.keywords,
-    _a.c.owner_id, _a.c.category_id, _a.c.org_id, _a.c.address_id, _a.c.block_id,
-    _u.c.name.label("u_name"), _u.c.avatar.label("u_avatar"), _u.c.email.label("u_email"),
-    _u.c.sign.label("u_sign"), _u.c.contact.label("u_contact"), _u.c.follow_boya.label("u_follow_boya"),
+    _a.c.id,
+    _a.c.name,
+    _a.c.begin_time,
+    _a.c.end_time,
+    _a.c.pub_time,
+    _a.c.contain,
+    _a.c.description,
+    _a.c.review,
+    _a.c.avatar,
+    _a.c.keywords,
+    _a.c.owner_id,
+    _a.c.category_id,
+    _a.c.org_id,
+    _a.c.address_id,
+    _a.c.block_id,
+    _u.c.name.label("u_name"),
+    _u.c.avatar.label("u_avatar"),
+    _u.c.email.label("u_email"),
+    _u.c.sign.label("u_sign"),
+    _u.c.contact.label("u_contact"),
+    _u.c.follow_boya.label("u_follow_boya"),
     _c.c.name.label("c_name"),
-    _o.c.name.label("o_name"), _o.c.description.label("o_description"),
-    _o.c.create_time.label("o_create_time"), _o.c.avatar.label("o_avatar"),
-    _o.c.owner_id.label("o_owner"), _o.c.block_id.label("o_block"),
-    _l.c.name.label("l_name"), _l.c.longitude.label("l_longitude"), _l.c.latitude.label("l_latitude"),
+    _o.c.name.label("o_name"),
+    _o.c.description.label("o_description"),
+    _o.c.create_time.label("o_create_time"),
+    _o.c.avatar.label("o_avatar"),
+    _o.c.owner_id.label("o_owner"),
+    _o.c.block_id.label("o_block"),
+    _l.c.name.label("l_name"),
+    _l.c.longitude.label("l_longitude"),
+    _l.c.latitude.label("l_latitude"),
     _b.c.name.label("b_name"),
 )
 
@@ -85,12 +106,22 @@ class Dumper:
 
     def one(self, row):
         owner_id, category_id, org_id, address_id, block_id = (
-            row.owner_id, row.category_id, row.org_id, row.address_id, row.block_id)
+            row.owner_id,
+            row.category_id,
+            row.org_id,
+            row.address_id,
+            row.block_id,
+        )
         owner = self.owners.get(owner_id)
         if owner is None and row.u_name is not None:
             owner = self.owners[owner_id] = {
-                "id": owner_id, "name": row.u_name, "avatar": row.u_avatar, "email": mask_email(row.u_email),
-                "sign": row.u_sign, "contact": row.u_contact, "follow_boya": _bool(row.u_follow_boya),
+                "id": owner_id,
+                "name": row.u_name,
+                "avatar": row.u_avatar,
+                "email": mask_email(row.u_email),
+                "sign": row.u_sign,
+                "contact": row.u_contact,
+                "follow_boya": _bool(row.u_follow_boya),
             }
         category = self.types.get(category_id)
         if category is None and category_id is not None and row.c_name is not None:
@@ -98,24 +129,41 @@ class Dumper:
         org = self.orgs.get(org_id)
         if org is None and org_id is not None and row.o_name is not None:
             org = self.orgs[org_id] = {
-                "id": org_id, "name": row.o_name, "description": row.o_description,
-                "create_time": _time(row.o_create_time), "avatar": row.o_avatar,
-                "owner": _int(row.o_owner), "block": _int(row.o_block),
+                "id": org_id,
+                "name": row.o_name,
+                "description": row.o_description,
+                "create_time": _time(row.o_create_time),
+                "avatar": row.o_avatar,
+                "owner": _int(row.o_owner),
+                "block": _int(row.o_block),
             }
         location = self.locations.get(address_id)
         if location is None and row.l_name is not None:
             location = self.locations[address_id] = {
-                "id": address_id, "name": row.l_name,
-                "longitude": _decimal(row.l_longitude), "latitude": _decimal(row.l_latitude),
+                "id": address_id,
+                "name": row.l_name,
+                "longitude": _decimal(row.l_longitude),
+                "latitude": _decimal(row.l_latitude),
             }
         block = self.blocks.get(block_id)
         if block is None and row.b_name is not None:
             block = self.blocks[block_id] = {"id": block_id, "name": row.b_name}
         return {
-            "id": row.id, "name": row.name, "begin_time": _time(row.begin_time), "end_time": _time(row.end_time),
-            "pub_time": _time(row.pub_time), "contain": _int(row.contain), "description": row.description,
-            "review": _bool(row.review), "avatar": row.avatar, "keywords": row.keywords,
-            "owner": owner, "type": category, "org": org, "location": location, "block": block,
+            "id": row.id,
+            "name": row.name,
+            "begin_time": _time(row.begin_time),
+            "end_time": _time(row.end_time),
+            "pub_time": _time(row.pub_time),
+            "contain": _int(row.contain),
+            "description": row.description,
+            "review": _bool(row.review),
+            "avatar": row.avatar,
+            "keywords": row.keywords,
+            "owner": owner,
+            "type": category,
+            "org": org,
+            "location": location,
+            "block": block,
         }
 
     def many(self, rows):
@@ -126,5 +174,5 @@ def activity_answer(act_id):
     """`ActivitySchema().dump(load_activity(act_id))`, cheaper (the detail route), or 404."""
     row = db.session.connection().execute(activity_rows_select().where(_a.c.id == act_id)).first()
     if row is None:
-        raise NotFound("未找到该活动。")
+        raise not_found("未找到该活动。")
     return Dumper().one(row)

@@ -16,15 +16,15 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.errors import ApiError, BadRequest, Forbidden
+from reedsailing.activities.loading import get_activity
+from reedsailing.core.errors import ApiError, bad_request, forbidden
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.templates import REMOVED_FROM_ACT
 from reedsailing.models import Activity, Participation
 from reedsailing.models.blocks import BOYA
-from reedsailing.core.permissions import can_manage_activity, is_org_manager
-from reedsailing.core.timeutil import now
-from reedsailing.activities.loading import get_activity
 
 FULL = "活动人数已满。"
 DUPLICATE = "不可重复加入活动。"
@@ -41,11 +41,11 @@ def join(user, act_id):
     user_id = user.id
     activity = get_activity(act_id)
     if activity.block_id == BOYA:
-        raise BadRequest("博雅活动请在博雅系统中报名。")
+        raise bad_request("博雅活动请在博雅系统中报名。")
     if activity.end_time < now():
-        raise BadRequest("活动已结束，不能加入。")
+        raise bad_request("活动已结束，不能加入。")
     if has_joined(act_id, user_id):
-        raise BadRequest(DUPLICATE)
+        raise bad_request(DUPLICATE)
     db.session.rollback()  # end the read transaction: the UPDATE below starts a fresh one
     taken = db.session.execute(
         update(Activity)
@@ -57,7 +57,7 @@ def join(user, act_id):
         db.session.rollback()
         if db.session.get(Activity, act_id) is None:
             raise ApiError(404, "未找到该活动。")
-        raise BadRequest(FULL)
+        raise bad_request(FULL)
     participation = Participation(act_id=act_id, user_id=user_id)
     db.session.add(participation)
     try:
@@ -65,7 +65,7 @@ def join(user, act_id):
     except IntegrityError as error:
         # A concurrent join of the same user won: the rollback also undoes our +1.
         db.session.rollback()
-        raise BadRequest(DUPLICATE) from error
+        raise bad_request(DUPLICATE) from error
     return participation
 
 
@@ -77,11 +77,11 @@ def leave(user, admin, act_id, person_id, operator_id):
     `{"__receivers__": [person]}`. `operator`, when sent, must be the caller.
     """
     if user is not None and operator_id is not None and operator_id != user.id:
-        raise Forbidden("operator 必须是当前用户。")
+        raise forbidden("operator 必须是当前用户。")
     activity = get_activity(act_id)
     self_leave = user is not None and user.id == person_id
     if not self_leave and not can_manage_activity(user, admin, activity):
-        raise Forbidden("只有活动的发起者或组织管理员才能移除参与者。")
+        raise forbidden("只有活动的发起者或组织管理员才能移除参与者。")
     # The activity row first, then the participation: the same lock order as join(), so
     # a join and a leave of one activity queue on the row instead of deadlocking.
     db.session.execute(
@@ -108,7 +108,7 @@ def participants(user, admin, act_id):
     """The participants (owner, organisation managers and admins only), in join order."""
     activity = get_activity(act_id)
     if not can_manage_activity(user, admin, activity):
-        raise Forbidden("只有活动的发起者或组织管理员才能查看参与者。")
+        raise forbidden("只有活动的发起者或组织管理员才能查看参与者。")
     return db.session.scalars(
         select(Participation)
         .where(Participation.act_id == act_id)

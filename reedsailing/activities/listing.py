@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from reedsailing.core.errors import BadRequest
-from reedsailing.extensions import db
-from reedsailing.models import Activity, Follow, Participation
-from reedsailing.core.queries import contains, paginate
 from reedsailing.activities.fastdump import Dumper, activity_rows_select, fetch
 from reedsailing.activities.loading import NESTED, partition, require_block, require_org
+from reedsailing.core.errors import bad_request
+from reedsailing.core.queries import contains, paginate
+from reedsailing.extensions import db
+from reedsailing.models import Activity, Follow, Participation
 
 
 def _filtered(where, term=None, page=True, status=False):
@@ -82,9 +82,9 @@ def joined_activities(user_id, term=None, status=False):
 
 def month_range(year, month):
     if not 1 <= month <= 12:
-        raise BadRequest("月份须在 1 到 12 之间。")
+        raise bad_request("月份须在 1 到 12 之间。")
     if not 1900 <= year <= 9998:
-        raise BadRequest("年份无效。")
+        raise bad_request("年份无效。")
     first = datetime(year, month, 1)
     last_day = calendar.monthrange(year, month)[1]
     following = datetime(year + (month == 12), month % 12 + 1, 1)

@@ -7,10 +7,10 @@ tests instead of silently issuing a query per row.
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.errors import NotFound
+from reedsailing.core.errors import not_found
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, Organization, User
-from reedsailing.core.timeutil import now
 
 NESTED = (
     joinedload(Activity.owner),
@@ -30,7 +30,7 @@ def load_activity(act_id):
     """The activity with its nested objects, or 404."""
     activity = db.session.scalars(activities_select().where(Activity.id == act_id)).unique().one_or_none()
     if activity is None:
-        raise NotFound("未找到该活动。")
+        raise not_found("未找到该活动。")
     return activity
 
 
@@ -41,24 +41,24 @@ def get_activity(act_id, *, for_update=False):
         statement = statement.with_for_update()
     activity = db.session.scalars(statement).one_or_none()
     if activity is None:
-        raise NotFound("未找到该活动。")
+        raise not_found("未找到该活动。")
     return activity
 
 
 def require_block(block_id):
     if db.session.get(Block, block_id) is None:
-        raise NotFound("未找到该版块。")
+        raise not_found("未找到该版块。")
 
 
 def require_org(org_id):
     if db.session.get(Organization, org_id) is None:
-        raise NotFound("未找到该组织。")
+        raise not_found("未找到该组织。")
 
 
 def require_user(user_id):
     user = db.session.get(User, user_id)
     if user is None or user.is_system:
-        raise NotFound("未找到该用户。")
+        raise not_found("未找到该用户。")
     return user
 
 

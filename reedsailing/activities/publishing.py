@@ -13,14 +13,14 @@ Rules (original-system.md §4.12, with its §13 defects fixed):
 
 from sqlalchemy import delete, select, update
 
-from reedsailing.core.errors import ApiError, FieldError, Forbidden
-from reedsailing.extensions import db
 from reedsailing.activities.keywords import extract_keywords
+from reedsailing.core.errors import ApiError, FieldError, forbidden
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.templates import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
-from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.seed import system_user
 
 UNKNOWN_ID = "无效主键 “{}” － 对象不存在。"
@@ -44,9 +44,9 @@ def _owner_for(user, admin, owner_id):
     """The owner of a new activity: the calling student, or whom an admin names."""
     if user is not None:
         if owner_id is not None and owner_id != user.id:
-            raise Forbidden("只能以自己的身份发布活动。")
+            raise forbidden("只能以自己的身份发布活动。")
         if not user.verified:
-            raise Forbidden("请先完成邮箱认证。")
+            raise forbidden("请先完成邮箱认证。")
         return user
     if owner_id is None:
         owner = system_user()
@@ -64,15 +64,15 @@ def create_activity(user, admin, data):
     address = _lookup(Address, "location", data["location"])
     org = _lookup(Organization, "org", data.get("org"))
     if block.id == BOYA and admin is None:
-        raise Forbidden("博雅活动只能由系统导入。")
+        raise forbidden("博雅活动只能由系统导入。")
     if org is not None and org.block_id != block.id:
         raise FieldError({"org": ["组织与版块不匹配。"]})
     if org is None and block.id in ORG_BLOCKS:
         raise FieldError({"org": ["该版块的活动必须属于一个组织。"]})
     if org is not None and admin is None and not is_org_manager(user.id, org.id):
-        raise Forbidden("只有组织的管理员才能以组织名义发布活动。")
+        raise forbidden("只有组织的管理员才能以组织名义发布活动。")
     if block.id not in ORG_BLOCKS and block.id not in (BOYA, PERSONAL) and admin is None:
-        raise Forbidden("不能在该版块发布活动。")
+        raise forbidden("不能在该版块发布活动。")
     _check_times(data["begin_time"], data["end_time"])
     activity = Activity(
         name=data["name"],
@@ -98,14 +98,16 @@ def create_activity(user, admin, data):
 def participant_ids(act_id):
     return list(
         db.session.scalars(
-            select(Participation.user_id).where(Participation.act_id == act_id).order_by(Participation.user_id)
+            select(Participation.user_id)
+            .where(Participation.act_id == act_id)
+            .order_by(Participation.user_id)
         )
     )
 
 
 def _require_manager(user, admin, activity):
     if not can_manage_activity(user, admin, activity):
-        raise Forbidden("只有活动的发起者或组织管理员才能执行该操作。")
+        raise forbidden("只有活动的发起者或组织管理员才能执行该操作。")
 
 
 def update_activity(user, admin, act_id, data):

@@ -34,10 +34,10 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from reedsailing.activities.loading import activities_select, run
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Follow, Organization, Participation
-from reedsailing.core.timeutil import now
-from reedsailing.activities.loading import activities_select, run
 
 MAX_ACTS = 20
 MAX_ORGS = 10

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields
 
 from reedsailing.core.fields import MAX_ID, DateTime, DecimalString, Id, LenientInteger, Schema, Text
 from reedsailing.core.schemas import ActivityFlatSchema, ActivitySchema, OrgSchema, PublicUserSchema

@@ -3,9 +3,6 @@ an activity's list, and the console's list and search."""
 
 from flask import request
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
-from reedsailing.core.http import json_body, load
 from reedsailing.activities import comments
 from reedsailing.activities.routes import bp
 from reedsailing.activities.schemas import (
@@ -24,6 +21,9 @@ from reedsailing.activities.schemas import (
     comment_search_term,
     comment_short_schema,
 )
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body, load
 
 create_body = CommentCreateBody()
 update_body = CommentUpdateBody()

@@ -1,11 +1,6 @@
 """Activity lists by block, organisation, owner, participant and followed
 organisations; the month calendar; recommendations."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
-from reedsailing.core.http import json_body
-from reedsailing.core.queries import SearchBody, search_term
-from reedsailing.core.schemas import ActivitySchema, orgs_schema
 from reedsailing.activities import listing
 from reedsailing.activities.loading import require_user
 from reedsailing.activities.recommend import recommend
@@ -20,6 +15,11 @@ from reedsailing.activities.schemas import (
     joined_acts_schema,
     recommended_acts_schema,
 )
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body
+from reedsailing.core.queries import SearchBody, search_term
+from reedsailing.core.schemas import ActivitySchema, orgs_schema
 
 
 def _status(buckets, schema=activities_schema):

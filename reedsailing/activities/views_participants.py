@@ -2,23 +2,23 @@
 
 from flask import request
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
-from reedsailing.core.http import load
 from reedsailing.activities import joining
 from reedsailing.activities.routes import bp
 from reedsailing.activities.schemas import (
+    ActReceiversResult,
+    ActRelationBody,
+    ActRelationResult,
     JoinBody,
     JoinResult,
     LeaveQuery,
     NumberResult,
     ParticipantSchema,
-    ActReceiversResult,
-    ActRelationBody,
-    ActRelationResult,
     join_result,
     participants_schema,
 )
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import load
 
 join_body = JoinBody()
 leave_query = LeaveQuery()

@@ -1,10 +1,5 @@
 """Create, read, edit and delete one activity; the console's list and search."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
-from reedsailing.core.http import json_body, load
-from reedsailing.core.queries import SearchBody, search_term
-from reedsailing.core.schemas import ActivitySchema
 from reedsailing.activities import listing, publishing
 from reedsailing.activities.fastdump import activity_answer
 from reedsailing.activities.loading import load_activity
@@ -16,6 +11,11 @@ from reedsailing.activities.schemas import (
     ActReceiversResult,
     activity_schema,
 )
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import json_body, load
+from reedsailing.core.queries import SearchBody, search_term
+from reedsailing.core.schemas import ActivitySchema
 
 create_body = ActivityCreateBody()
 update_body = ActivityUpdateBody()

@@ -1,12 +1,12 @@
 from flask import Blueprint
 from marshmallow import fields
 
+from reedsailing.admin import services
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import BadRequest
+from reedsailing.core.errors import bad_request
 from reedsailing.core.fields import Schema, Text
 from reedsailing.core.http import load
-from reedsailing.admin import services
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 
@@ -19,7 +19,11 @@ class AdminLoginBody(Schema):
 class AdminRegisterBody(Schema):
     username = Text(15, min_length=1, required=True)
     password = Text(128, min_length=8, required=True, blank_message="密码至少 8 个字符。")
-    email = fields.Email(allow_none=True, validate=lambda v: len(v) <= 100, error_messages={"invalid": "请输入合法的邮件地址。"})
+    email = fields.Email(
+        allow_none=True,
+        validate=lambda v: len(v) <= 100,
+        error_messages={"invalid": "请输入合法的邮件地址。"},
+    )
 
 
 class IdentifyBody(Schema):
@@ -50,7 +54,7 @@ def admin_login():
     data = load(login_body)
     admin = services.authenticate(data["username"], data["password"])
     if admin is None:
-        raise BadRequest("用户名或密码错误。", success="false", mess="Invalid User")
+        raise bad_request("用户名或密码错误。", success="false", mess="Invalid User")
     return {"success": "true", "user": {"username": admin.username}, "token": auth.issue_admin_token(admin)}
 
 

@@ -7,16 +7,16 @@ delete them."""
 from flask import Blueprint
 from sqlalchemy import select
 
+from reedsailing.blocks import services
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.errors import ApiError
-from reedsailing.extensions import db
 from reedsailing.core.fields import DecimalString, Schema, Text
 from reedsailing.core.http import load
-from reedsailing.models import Address, Block, Category
 from reedsailing.core.queries import paginate
 from reedsailing.core.schemas import AddressSchema, BlockSchema, CategorySchema, EmptySchema
-from reedsailing.blocks import services
+from reedsailing.extensions import db
+from reedsailing.models import Address, Block, Category
 
 bp = Blueprint("blocks", __name__, url_prefix="/api")
 

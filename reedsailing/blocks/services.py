@@ -7,7 +7,7 @@ Deleting never removes an activity: a block in use or an address in use refuses
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reedsailing.core.errors import ApiError, BadRequest, NotFound
+from reedsailing.core.errors import ApiError, bad_request, not_found
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Address, Block, Category
 from reedsailing.models.blocks import SEED_BLOCKS
@@ -21,7 +21,7 @@ def _name_error(message):
 def get(model, pk, what):
     row = db.session.get(model, pk)
     if row is None:
-        raise NotFound(f"未找到该{what}。")
+        raise not_found(f"未找到该{what}。")
     return row
 
 
@@ -59,15 +59,15 @@ def save_block(name, block=None):
 
 def delete_block(block):
     if block.id in SEED_BLOCKS:
-        raise BadRequest("固定版块（1-5）是小程序写死的，不能删除。")
+        raise bad_request("固定版块（1-5）是小程序写死的，不能删除。")
     if block_in_use(block.id):
-        raise BadRequest("该版块下仍有组织、活动或组织申请，不能删除。")
+        raise bad_request("该版块下仍有组织、活动或组织申请，不能删除。")
     try:
         db.session.execute(delete(Block).where(Block.id == block.id))
         db.session.commit()
     except IntegrityError as error:  # something moved in meanwhile (FK RESTRICT)
         db.session.rollback()
-        raise BadRequest("该版块下仍有组织、活动或组织申请，不能删除。") from error
+        raise bad_request("该版块下仍有组织、活动或组织申请，不能删除。") from error
 
 
 def save_category(name, category=None):
@@ -102,10 +102,10 @@ def save_address(data, address=None):
 
 def delete_address(address):
     if db.session.scalar(select(exists().where(Activity.address_id == address.id))):
-        raise BadRequest(ADDRESS_IN_USE)
+        raise bad_request(ADDRESS_IN_USE)
     try:
         db.session.execute(delete(Address).where(Address.id == address.id))
         db.session.commit()
     except IntegrityError as error:  # an activity took it meanwhile (FK RESTRICT)
         db.session.rollback()
-        raise BadRequest(ADDRESS_IN_USE) from error
+        raise bad_request(ADDRESS_IN_USE) from error

@@ -5,7 +5,6 @@ from flask import current_app
 from tqdm import tqdm
 
 from crawler import BykcError
-
 from reedsailing.boya.services import (
     ImportBusy,
     ImportNotReady,

@@ -17,16 +17,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from crawler import BykcClient, InvalidCourse, parse_course
-
-from reedsailing.core import store
-from reedsailing.extensions import db
 from reedsailing.activities.keywords import extract_keywords
+from reedsailing.core import store
+from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 from reedsailing.messages import templates
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Address, Participation, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.seed import system_user
-from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema
 
 from reedsailing.core.fields import MAX_ID
 
@@ -86,7 +85,9 @@ def build_spec(app):
             item = schema
         else:
             instance = schema() if isinstance(schema, type) else schema
-            item = marshmallow_plugin.converter.resolve_nested_schema(type(instance) if instance.many else instance)
+            item = marshmallow_plugin.converter.resolve_nested_schema(
+                type(instance) if instance.many else instance
+            )
             if instance.many:
                 item = {"type": "array", "items": item}
         return {"type": "array", "items": item} if many else item
@@ -98,7 +99,7 @@ def build_spec(app):
         view = app.view_functions[rule.endpoint]
         info = getattr(view, "_apidoc", {}) or {}
         auth = getattr(view, "_auth", "public")
-        path = PATH_ARG.sub(lambda m: "{%s}" % m.group(2), rule.rule)
+        path = PATH_ARG.sub(lambda m: f"{{{m.group(2)}}}", rule.rule)
         parameters = [
             {
                 "name": name,
@@ -106,7 +107,8 @@ def build_spec(app):
                 "required": True,
                 # ids the int converter accepts: 1..2^31-1 (larger ones are not found)
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-                if (converter := rule._converters.get(name)) and type(converter).__name__ == "BoundedIntConverter"
+                if (converter := rule._converters.get(name))
+                and type(converter).__name__ == "BoundedIntConverter"
                 else {"type": "string"},
             }
             for name in rule.arguments

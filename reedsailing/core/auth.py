@@ -13,7 +13,7 @@ from functools import wraps
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from reedsailing.core.errors import ApiError, Forbidden
+from reedsailing.core.errors import ApiError, forbidden
 from reedsailing.extensions import db
 
 USER_SALT = "reedsailing.user-token"
@@ -131,9 +131,9 @@ def _require(kind):
             if principal.user is None and principal.admin is None:
                 raise ApiError(401, "缺少token。")
             if kind == "user" and principal.user is None:
-                raise Forbidden("该操作仅限微信用户。")
+                raise forbidden("该操作仅限微信用户。")
             if kind == "admin" and principal.admin is None:
-                raise Forbidden()
+                raise forbidden()
             return view(*args, **kwargs)
 
         wrapper._auth = kind
@@ -164,4 +164,4 @@ def require_self(user_id):
     """403 unless the caller is the student `user_id` (compared as integers)."""
     user = current_user()
     if user is None or user.id != user_id:
-        raise Forbidden("只能操作自己的数据。")
+        raise forbidden("只能操作自己的数据。")

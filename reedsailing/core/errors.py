@@ -49,16 +49,29 @@ class FieldError(ApiError):
         super().__init__(http_status, first_message(messages), **messages)
 
 
-def NotFound(detail="未找到。"):  # noqa: N802 - reads like an exception class at call sites
+def not_found(detail: str = "未找到。") -> ApiError:
     return ApiError(404, detail)
 
 
-def Forbidden(detail="您没有执行该操作的权限。"):  # noqa: N802
+def forbidden(detail: str = "您没有执行该操作的权限。") -> ApiError:
     return ApiError(403, detail)
 
 
-def BadRequest(detail="请求无效。", **extra):  # noqa: N802
-    return ApiError(400, detail, **extra)  # extra may carry the app's own `status` key
+def bad_request(detail: str = "请求无效。", **extra: object) -> ApiError:
+    return ApiError(400, detail, **extra)
+
+
+def field_error(field: str, message: str, http_status: int = 400) -> ApiError:
+    """`{field: [message]}` whose `detail` is the bare message (the app shows `detail`)."""
+    return ApiError(http_status, message, **{field: [message]})
+
+
+UNKNOWN_PK = "无效主键 “{}” － 对象不存在。"
+
+
+def unknown_pk(field: str, pk: object) -> ApiError:
+    """A body field names a row that does not exist (DRF's wording, which the app shows)."""
+    return field_error(field, UNKNOWN_PK.format(pk))
 
 
 def first_message(messages):
@@ -89,7 +102,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):
-        messages = error.messages if isinstance(error.messages, dict) else {"non_field_errors": error.messages}
+        messages = (
+            error.messages if isinstance(error.messages, dict) else {"non_field_errors": error.messages}
+        )
         messages = {("non_field_errors" if k == "_schema" else k): v for k, v in messages.items()}
         return _json(400, {"detail": first_message(messages), **messages})
 
@@ -122,5 +137,7 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def handle_unexpected(error):
         db.session.rollback()
-        log.exception("unhandled error [%s] on %s %s", getattr(g, "request_id", "-"), request.method, request.path)
+        log.exception(
+            "unhandled error [%s] on %s %s", getattr(g, "request_id", "-"), request.method, request.path
+        )
         return _json(500, {"detail": DEFAULT_DETAILS[500], "request_id": getattr(g, "request_id", None)})

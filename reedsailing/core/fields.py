@@ -20,9 +20,7 @@ fields.Field.default_error_messages.update(
     }
 )
 fields.Integer.default_error_messages.update({"invalid": "请填写合法的整数值。"})
-fields.Number.default_error_messages.update(
-    {"invalid": "请填写合法的数字。", "too_large": "数值过大。"}
-)
+fields.Number.default_error_messages.update({"invalid": "请填写合法的数字。", "too_large": "数值过大。"})
 fields.Float.default_error_messages.update({"special": "请填写合法的数字。"})
 fields.String.default_error_messages.update({"invalid": "请填写合法的字符串。"})
 fields.Boolean.default_error_messages.update({"invalid": "必须是合法的布尔值。"})

@@ -4,7 +4,7 @@ import json
 
 from flask import request
 
-from reedsailing.core.errors import BadRequest
+from reedsailing.core.errors import bad_request
 
 MAX_JSON_BYTES = 256 * 1024
 
@@ -19,13 +19,13 @@ def json_body():
     if not raw or not raw.strip():
         return {}
     if len(raw) > MAX_JSON_BYTES:
-        raise BadRequest("请求体过大。")
+        raise bad_request("请求体过大。")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest("请求体不是合法的 JSON。") from error
+        raise bad_request("请求体不是合法的 JSON。") from error
     if not isinstance(data, dict):
-        raise BadRequest("请求体必须是 JSON 对象。")
+        raise bad_request("请求体必须是 JSON 对象。")
     return data
 
 

@@ -28,7 +28,9 @@ class OrjsonProvider(DefaultJSONProvider):
     def dumps(self, obj, **kwargs):
         if set(kwargs) <= _FAST_ARGS and kwargs.get("separators", (",", ":")) == (",", ":"):
             try:
-                return orjson.dumps(obj, default=kwargs.get("default", self.default), option=_OPTIONS).decode()
+                return orjson.dumps(
+                    obj, default=kwargs.get("default", self.default), option=_OPTIONS
+                ).decode()
             except (TypeError, orjson.JSONEncodeError):
                 pass
         return super().dumps(obj, **kwargs)

@@ -8,7 +8,9 @@ from reedsailing.core.fields import Schema, Text
 
 class PageQuery(Schema):
     limit = fields.Integer(validate=validate.Range(min=1, max=1000, error="limit 须在 1 到 1000 之间。"))
-    offset = fields.Integer(validate=validate.Range(min=0, max=10**9, error="offset 不能为负数。"), load_default=0)
+    offset = fields.Integer(
+        validate=validate.Range(min=0, max=10**9, error="offset 不能为负数。"), load_default=0
+    )
 
 
 class SearchBody(Schema):

@@ -52,12 +52,16 @@ def limited(kind, *, per_email=False):
     kind = kind.upper()
 
     def decorator(view):
-        view = limiter.limit(_setting(f"RATELIMIT_{kind}_PER_USER"), key_func=_caller_key, scope=f"{kind}-caller")(view)
+        view = limiter.limit(
+            _setting(f"RATELIMIT_{kind}_PER_USER"), key_func=_caller_key, scope=f"{kind}-caller"
+        )(view)
         view = limiter.limit(
             _setting(f"RATELIMIT_{kind}_PER_ADDRESS"), key_func=get_remote_address, scope=f"{kind}-address"
         )(view)
         if per_email:
-            view = limiter.limit(_setting(f"RATELIMIT_{kind}_PER_EMAIL"), key_func=_email_key, scope=f"{kind}-email")(view)
+            view = limiter.limit(
+                _setting(f"RATELIMIT_{kind}_PER_EMAIL"), key_func=_email_key, scope=f"{kind}-email"
+            )(view)
         return view
 
     return decorator

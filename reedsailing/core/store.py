@@ -9,9 +9,9 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import KeyValue
-from reedsailing.core.timeutil import now
 
 
 @lru_cache(maxsize=8)

@@ -19,6 +19,7 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, insert, select
 
+from reedsailing.core.timeutil import now
 from reedsailing.demo import words as text
 from reedsailing.extensions import db
 from reedsailing.messages import templates
@@ -38,7 +39,6 @@ from reedsailing.models import (
 from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION, VOLUNTEER
 from reedsailing.seed import seed as seed_fixed_rows
 from reedsailing.seed import system_user
-from reedsailing.core.timeutil import now
 
 DEFAULT_SEED = 20211227
 SEMESTER_DAYS = 126  # 18 weeks
@@ -60,7 +60,9 @@ class Sizes:
 
 
 PRESETS = {
-    "small": Sizes(users=2000, orgs=100, activities=1000, participations=10000, comments=3000, follows=3000, notices=1000),
+    "small": Sizes(
+        users=2000, orgs=100, activities=1000, participations=10000, comments=3000, follows=3000, notices=1000
+    ),
 }
 PRESETS["large"] = Sizes(**{name: value * 10 for name, value in asdict(PRESETS["small"]).items()})
 
@@ -71,7 +73,7 @@ def split(total, weights):
     exact = [(key, total * weight / whole) for key, weight in weights]
     counts = {key: int(share) for key, share in exact}
     rest = total - sum(counts.values())
-    for key, share in sorted(exact, key=lambda item: (-(item[1] - int(item[1])), item[0]))[:rest]:
+    for key, _share in sorted(exact, key=lambda item: (-(item[1] - int(item[1])), item[0]))[:rest]:
         counts[key] += 1
     return [(key, counts[key]) for key, _ in weights]
 
@@ -128,18 +130,22 @@ class DemoCampus:
     def _users(self, rng):
         base, rows = self.base[User], []
         for n in range(1, self.sizes.users + 1):
-            name = rng.choice(text.SURNAMES) + "".join(rng.choice(text.GIVEN) for _ in range(rng.choice((1, 2))))
-            rows.append({
-                "id": base + n - 1,
-                "openid": f"demo-{n}",
-                "name": name,
-                "email": f"demo{n}@buaa.edu.cn" if rng.random() < 0.8 else None,
-                "sign": rng.choice(text.SIGNS) or None,
-                "contact": f"QQ {rng.randrange(10**8, 10**10)}" if rng.random() < 0.3 else None,
-                "follow_boya": rng.random() < 0.3,
-                "is_system": False,
-                "created_at": self.start - timedelta(days=rng.randrange(1, 1200)),
-            })
+            name = rng.choice(text.SURNAMES) + "".join(
+                rng.choice(text.GIVEN) for _ in range(rng.choice((1, 2)))
+            )
+            rows.append(
+                {
+                    "id": base + n - 1,
+                    "openid": f"demo-{n}",
+                    "name": name,
+                    "email": f"demo{n}@buaa.edu.cn" if rng.random() < 0.8 else None,
+                    "sign": rng.choice(text.SIGNS) or None,
+                    "contact": f"QQ {rng.randrange(10**8, 10**10)}" if rng.random() < 0.3 else None,
+                    "follow_boya": rng.random() < 0.3,
+                    "is_system": False,
+                    "created_at": self.start - timedelta(days=rng.randrange(1, 1200)),
+                }
+            )
         self.rows[User] = rows
         self.user_ids = [row["id"] for row in rows]
         self.user_names = {row["id"]: row["name"] for row in rows}
@@ -147,7 +153,12 @@ class DemoCampus:
     def _addresses(self):
         base = self.base[Address]
         self.rows[Address] = [
-            {"id": base + i, "name": name, "longitude": Decimal(f"{lng:.6f}"), "latitude": Decimal(f"{lat:.6f}")}
+            {
+                "id": base + i,
+                "name": name,
+                "longitude": Decimal(f"{lng:.6f}"),
+                "latitude": Decimal(f"{lat:.6f}"),
+            }
             for i, (name, lng, lat) in enumerate(text.PLACES)
         ]
         self.places = [(row["id"], row["name"]) for row in self.rows[Address]]
@@ -168,18 +179,20 @@ class DemoCampus:
                 names.add(name)
                 org_id = self.base[Organization] + len(orgs)
                 owner = rng.choice(self.user_ids)
-                team = [owner] + [u for u in rng.sample(self.user_ids, min(3, len(self.user_ids))) if u != owner][
-                    : rng.randrange(0, 4)
-                ]
-                orgs.append({
-                    "id": org_id,
-                    "name": name,
-                    "description": rng.choice(text.ORG_DESCRIPTIONS).format(name=name, kind=kind),
-                    "create_time": self.start - timedelta(days=rng.randrange(30, 1500)),
-                    "avatar": None,
-                    "owner_id": owner,
-                    "block_id": block,
-                })
+                team = [owner] + [
+                    u for u in rng.sample(self.user_ids, min(3, len(self.user_ids))) if u != owner
+                ][: rng.randrange(0, 4)]
+                orgs.append(
+                    {
+                        "id": org_id,
+                        "name": name,
+                        "description": rng.choice(text.ORG_DESCRIPTIONS).format(name=name, kind=kind),
+                        "create_time": self.start - timedelta(days=rng.randrange(30, 1500)),
+                        "avatar": None,
+                        "owner_id": owner,
+                        "block_id": block,
+                    }
+                )
                 managers.extend({"org_id": org_id, "user_id": uid} for uid in team)
                 self.managers_of[org_id] = team
                 self.orgs_by_block[block].append((org_id, name))
@@ -198,7 +211,9 @@ class DemoCampus:
 
     def _follows(self, rng):
         org_ids = [row["id"] for row in self.rows[Organization]]
-        pairs = self._pairs(rng, self.sizes.follows, org_ids, self.user_ids) if org_ids and self.user_ids else []
+        pairs = (
+            self._pairs(rng, self.sizes.follows, org_ids, self.user_ids) if org_ids and self.user_ids else []
+        )
         self.rows[Follow] = [{"org_id": org, "user_id": user} for org, user in pairs]
 
     def _activity_text(self, rng, block, org_name):
@@ -208,8 +223,12 @@ class DemoCampus:
             category = rng.choice(list(text.ACTIVITY_NAMES))
         place = rng.choice(self.places)
         name = rng.choice(text.ACTIVITY_NAMES[category]).format(
-            topic=rng.choice(text.TOPICS), sport=rng.choice(text.SPORTS), art=rng.choice(text.ARTS),
-            service=rng.choice(text.SERVICES), place=place[1], n=rng.randrange(1, 13),
+            topic=rng.choice(text.TOPICS),
+            sport=rng.choice(text.SPORTS),
+            art=rng.choice(text.ARTS),
+            service=rng.choice(text.SERVICES),
+            place=place[1],
+            n=rng.randrange(1, 13),
         )
         description = rng.choice(text.ACTIVITY_DESCRIPTIONS).format(
             name=name, place=place[1], org=org_name or "一苇以航"
@@ -233,26 +252,28 @@ class DemoCampus:
                     days=rng.randrange(SEMESTER_DAYS), hours=rng.randrange(8, 21), minutes=rng.choice((0, 30))
                 )
                 act_id = self.base[Activity] + len(rows)
-                rows.append({
-                    "id": act_id,
-                    "name": name,
-                    "description": description,
-                    "begin_time": begin,
-                    "end_time": begin + timedelta(minutes=rng.choice((60, 90, 120, 180, 240))),
-                    "pub_time": begin - timedelta(days=rng.randrange(1, 15), hours=rng.randrange(24)),
-                    "contain": rng.choice((20, 30, 50, 80, 100, 150, 200)),
-                    "joined_count": 0,
-                    "review": False,
-                    "avatar": None,
-                    "keywords": self.keywords(name, description),
-                    "owner_id": owner,
-                    "category_id": self.categories.get(category),
-                    "org_id": org_id,
-                    "address_id": address,
-                    "block_id": block,
-                    "boya_course_id": f"demo{act_id}" if block == BOYA else None,
-                    "reminded_at": None,
-                })
+                rows.append(
+                    {
+                        "id": act_id,
+                        "name": name,
+                        "description": description,
+                        "begin_time": begin,
+                        "end_time": begin + timedelta(minutes=rng.choice((60, 90, 120, 180, 240))),
+                        "pub_time": begin - timedelta(days=rng.randrange(1, 15), hours=rng.randrange(24)),
+                        "contain": rng.choice((20, 30, 50, 80, 100, 150, 200)),
+                        "joined_count": 0,
+                        "review": False,
+                        "avatar": None,
+                        "keywords": self.keywords(name, description),
+                        "owner_id": owner,
+                        "category_id": self.categories.get(category),
+                        "org_id": org_id,
+                        "address_id": address,
+                        "block_id": block,
+                        "boya_course_id": f"demo{act_id}" if block == BOYA else None,
+                        "reminded_at": None,
+                    }
+                )
         self.rows[Activity] = rows
 
     def _participations(self, rng):
@@ -301,8 +322,16 @@ class DemoCampus:
         attempts = 20 * self.sizes.notices if acts else 0
         while len(notices) < self.sizes.notices and attempts:
             attempts -= 1
-            kind = rng.choices((templates.NEW_BOYA, templates.ACT_CONTENT, templates.ACT_COMMENTED,
-                                templates.BECOME_MANAGER, templates.ACT_STARTING), weights=(1, 6, 6, 2, 5))[0]
+            kind = rng.choices(
+                (
+                    templates.NEW_BOYA,
+                    templates.ACT_CONTENT,
+                    templates.ACT_COMMENTED,
+                    templates.BECOME_MANAGER,
+                    templates.ACT_STARTING,
+                ),
+                weights=(1, 6, 6, 2, 5),
+            )[0]
             act, org, names = None, None, {}
             if kind == templates.NEW_BOYA and boya and followers and boya_notices < MAX_BOYA_NOTICES:
                 boya_notices += 1
@@ -316,7 +345,9 @@ class DemoCampus:
                 names = {"user": self.user_names[commenter], "comment": rng.choice(text.COMMENTS)}
                 recipients = [act["owner_id"]] if act["owner_id"] != self.system_id else []
             elif joined:
-                kind = kind if kind in (templates.ACT_CONTENT, templates.ACT_STARTING) else templates.ACT_CONTENT
+                kind = (
+                    kind if kind in (templates.ACT_CONTENT, templates.ACT_STARTING) else templates.ACT_CONTENT
+                )
                 act = rng.choice(joined)
                 recipients = participants[act["id"]]
             else:
@@ -325,17 +356,21 @@ class DemoCampus:
                 continue
             notice_id = self.base[Notice] + len(notices)
             when = (act or {}).get("pub_time") or self.start + timedelta(days=rng.randrange(SEMESTER_DAYS))
-            notices.append({
-                "id": notice_id,
-                "type": kind,
-                "time": when + timedelta(hours=rng.randrange(1, 48)),
-                "content": templates.render(kind, act=(act or {}).get("name", ""), org=(org or {}).get("name", ""),
-                                            **names),
-                "act_id": act["id"] if act else None,
-                "org_id": org["id"] if org else None,
-            })
+            notices.append(
+                {
+                    "id": notice_id,
+                    "type": kind,
+                    "time": when + timedelta(hours=rng.randrange(1, 48)),
+                    "content": templates.render(
+                        kind, act=(act or {}).get("name", ""), org=(org or {}).get("name", ""), **names
+                    ),
+                    "act_id": act["id"] if act else None,
+                    "org_id": org["id"] if org else None,
+                }
+            )
             deliveries.extend(
-                {"notice_id": notice_id, "user_id": uid, "read": rng.random() < 0.7} for uid in sorted(set(recipients))
+                {"notice_id": notice_id, "user_id": uid, "read": rng.random() < 0.7}
+                for uid in sorted(set(recipients))
             )
         self.rows[Notice], self.rows[Delivery] = notices, deliveries
 
@@ -378,8 +413,11 @@ def populate(sizes, seed=DEFAULT_SEED, start=None, show_progress=False):
 @click.option("--follows", type=click.IntRange(0))
 @click.option("--notices", type=click.IntRange(0))
 @click.option("--seed", "seed_value", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day of the semester "
-              "(default: 63 days ago). Same seed, sizes and start: same campus.")
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day of the semester (default: 63 days ago). Same seed, sizes and start: same campus.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def demo_data_command(preset, seed_value, start, progress, **overrides):
     """Fill an empty database with a realistic, reproducible demo campus."""
@@ -389,4 +427,6 @@ def demo_data_command(preset, seed_value, start, progress, **overrides):
     started = now()
     counts = populate(sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress)
     seconds = (now() - started).total_seconds()
-    click.echo("demo-data: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + f" in {seconds:.0f} s")
+    click.echo(
+        "demo-data: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + f" in {seconds:.0f} s"
+    )

@@ -5,14 +5,14 @@ from marshmallow import fields, validate
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import Forbidden, NotFound
-from reedsailing.extensions import db
+from reedsailing.core.errors import forbidden, not_found
 from reedsailing.core.fields import LenientInteger, Schema
 from reedsailing.core.http import load
-from reedsailing.models import Activity, Organization
 from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.core.ratelimit import limited
+from reedsailing.extensions import db
 from reedsailing.images import charts, services, storage
+from reedsailing.models import Activity, Organization
 
 bp = Blueprint("images", __name__, url_prefix="/api", template_folder="templates")
 
@@ -33,7 +33,9 @@ class QrBody(Schema):
 
 
 class ChartQuery(Schema):
-    limit = fields.Integer(validate=validate.Range(min=1, max=200, error="limit 须在 1 到 200 之间。"), load_default=20)
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=200, error="limit 须在 1 到 200 之间。"), load_default=20
+    )
 
 
 class ChartItem(Schema):
@@ -53,19 +55,19 @@ def upload_org_avatar(org_id):
     """Upload an organisation's avatar (its managers and admins); answers its URL."""
     org = db.session.get(Organization, org_id)
     if org is None:
-        raise NotFound("未找到组织。")
+        raise not_found("未找到组织。")
     user = auth.current_user()
     if auth.current_admin() is None and not is_org_manager(user.id, org.id):
-        raise Forbidden("只有组织管理员可以修改组织头像。")
+        raise forbidden("只有组织管理员可以修改组织头像。")
     return {"img": services.replace_avatar(org, "orgs")}
 
 
 def _managed_activity(act_id):
     activity = db.session.get(Activity, act_id)
     if activity is None:
-        raise NotFound("未找到活动。")
+        raise not_found("未找到活动。")
     if not can_manage_activity(auth.current_user(), auth.current_admin(), activity):
-        raise Forbidden("只有活动发起者或组织管理员可以修改活动图片。")
+        raise forbidden("只有活动发起者或组织管理员可以修改活动图片。")
     return activity
 
 
@@ -138,7 +140,7 @@ def charts_page():
 def serve_upload(sub, name):
     """An uploaded or generated image, public (api-contract.md §12.8)."""
     if sub not in storage.SUBFOLDERS or not storage.SAFE_NAME.fullmatch(name):
-        raise NotFound()
+        raise not_found()
     response = send_from_directory(storage.folder(sub), name, max_age=30 * 86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
@@ -149,5 +151,7 @@ def serve_upload(sub, name):
 def _register_upload_route(state):
     # Outside /api: the stored URLs are {PUBLIC_BASE_URL}/uploads/<sub>/<name>; the
     # charts page is HTML, and every /api answer is JSON.
-    state.app.add_url_rule("/uploads/<sub>/<name>", endpoint="uploads", view_func=serve_upload, methods=["GET"])
+    state.app.add_url_rule(
+        "/uploads/<sub>/<name>", endpoint="uploads", view_func=serve_upload, methods=["GET"]
+    )
     state.app.add_url_rule("/charts/", endpoint="charts", view_func=charts_page, methods=["GET"])

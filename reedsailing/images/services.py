@@ -8,11 +8,11 @@ import logging
 import qrcode
 from flask import current_app
 
-from reedsailing.integrations import wechat
 from reedsailing.core.errors import ApiError
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.images.upload import read_image_part
+from reedsailing.integrations import wechat
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from reedsailing.core.errors import BadRequest
+from reedsailing.core.errors import bad_request
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,15 @@ def max_bytes():
 
 
 def check_image(data):
-    """The real extension of an acceptable image, else BadRequest with a detail."""
+    """The real extension of an acceptable image, else bad_request with a detail."""
     if not data:
-        raise BadRequest("上传的文件为空。")
+        raise bad_request("上传的文件为空。")
     if len(data) > max_bytes():
-        raise BadRequest(f"图片不能超过 {current_app.config['MAX_UPLOAD_MB']:g} MB。")
+        raise bad_request(f"图片不能超过 {current_app.config['MAX_UPLOAD_MB']:g} MB。")
     try:
         return _sniff(data)
     except InvalidImage as error:
-        raise BadRequest(str(error) or NOT_AN_IMAGE) from error
+        raise bad_request(str(error) or NOT_AN_IMAGE) from error
 
 
 def identify(data):
@@ -103,8 +103,15 @@ def _sniff(data):
                     image.load()
     except InvalidImage:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as error:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
         raise InvalidImage(NOT_AN_IMAGE) from error
     if _trailing_data(kind, data):
         raise InvalidImage("图片文件末尾有多余的数据。")
@@ -167,7 +174,7 @@ def local_path(url):
     prefix = f"{current_app.config['PUBLIC_BASE_URL']}/uploads/"
     if not url.startswith(prefix):
         return None
-    sub, _, name = url[len(prefix):].partition("/")
+    sub, _, name = url[len(prefix) :].partition("/")
     if sub not in SUBFOLDERS or not SAFE_NAME.fullmatch(name):
         return None
     return Path(current_app.config["UPLOAD_FOLDER"]) / sub / name

@@ -13,7 +13,7 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from reedsailing.core.errors import ApiError, BadRequest
+from reedsailing.core.errors import ApiError, bad_request
 from reedsailing.images.storage import max_bytes
 
 # RFC 2046 boundary characters, 1-70 long.
@@ -35,7 +35,7 @@ def read_image_part():
         else:
             part = _mislabelled_multipart_part(request.get_data(cache=False), limit)
         if part is None:
-            raise BadRequest(MISSING)
+            raise bad_request(MISSING)
         data = part.stream.read(max_bytes() + 1)
     except RequestEntityTooLarge as error:
         raise too_large from error

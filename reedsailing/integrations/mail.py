@@ -68,7 +68,7 @@ def send_many(messages):
     """Send [(to, subject, body), ...] now; returns (sent, failed) counts."""
     sent = failed = 0
     if not current_app.config.get("MAIL_SERVER"):
-        for to, subject, body in messages:
+        for to, subject, _body in messages:
             log.warning("MAIL_SERVER is not set; mail to %s not sent: %s", to, subject)
         return 0, 0
     try:

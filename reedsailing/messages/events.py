@@ -17,8 +17,8 @@ from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from reedsailing.core.auth import user_from_token
-from reedsailing.extensions import socketio
 from reedsailing.core.fields import MAX_ID
+from reedsailing.extensions import socketio
 from reedsailing.messages.services import mark_read, unread_notices
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _caller_id():
 def _valid_ids(data):
     """The notice ids of a `read` payload, or an error text for the ack."""
     if not isinstance(data, dict):
-        return None, "参数必须是 JSON 对象，如 {\"ids\": [1, 2]}。"
+        return None, '参数必须是 JSON 对象，如 {"ids": [1, 2]}。'
     ids = data.get("ids")
     if not isinstance(ids, list):
         return None, "ids 必须是整数列表。"

@@ -17,6 +17,7 @@ channel `<SOCKETIO_CHANNEL>:legacy`, so any process (server, scheduler, CLI) rea
 legacy sockets held by any server process; without it, only the local process.
 """
 
+import contextlib
 import json
 import logging
 import re
@@ -28,10 +29,10 @@ from flask import current_app
 from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
-from reedsailing.extensions import db, socketio
 from reedsailing.core.fields import MAX_ID
-from reedsailing.models import Delivery, Notice
 from reedsailing.core.schemas import notice_schema
+from reedsailing.extensions import db, socketio
+from reedsailing.models import Delivery, Notice
 
 log = logging.getLogger(__name__)
 PATH = re.compile(r"^/ws/link/(\d{1,10})/?$")
@@ -247,10 +248,8 @@ class LegacyWebSocketMiddleware:
         try:
             self.hub.serve(ws, user_id)
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 ws.close()
-            except Exception:
-                pass
         return _finished(ws.mode)
 
 

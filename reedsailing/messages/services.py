@@ -12,12 +12,12 @@ from flask import has_app_context
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
+from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations.mail import send_many_in_background
-from reedsailing.models import Delivery, Notice, User
-from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.messages import legacy
 from reedsailing.messages.templates import render
+from reedsailing.models import Delivery, Notice, User
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "reedsailing.pending_pushes"
@@ -27,7 +27,15 @@ _FROM_OBJECT = object()
 
 
 def notify(
-    notice_type, recipient_ids, *, act=None, org=None, act_id=_FROM_OBJECT, org_id=_FROM_OBJECT, mail=False, **names
+    notice_type,
+    recipient_ids,
+    *,
+    act=None,
+    org=None,
+    act_id=_FROM_OBJECT,
+    org_id=_FROM_OBJECT,
+    mail=False,
+    **names,
 ):
     """Store notice `notice_type` for `recipient_ids` in the current transaction.
 
@@ -95,7 +103,9 @@ def notices_of(user_id, *, unread_only=False, limit=None, offset=0):
         statement = statement.limit(limit)
     if offset:
         statement = statement.offset(offset)
-    return [{**notice_schema.dump(notice), "read": bool(read)} for notice, read in db.session.execute(statement)]
+    return [
+        {**notice_schema.dump(notice), "read": bool(read)} for notice, read in db.session.execute(statement)
+    ]
 
 
 def mark_read(user_id, notice_ids):

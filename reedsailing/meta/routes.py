@@ -5,8 +5,8 @@ from sqlalchemy import text
 from reedsailing.core import auth, store
 from reedsailing.core.apidoc import doc
 from reedsailing.core.errors import ApiError
-from reedsailing.extensions import db
 from reedsailing.core.fields import Schema
+from reedsailing.extensions import db
 
 bp = Blueprint("meta", __name__, url_prefix="/api")
 

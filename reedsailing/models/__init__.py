@@ -3,7 +3,7 @@
 from reedsailing.models.activities import Activity, Address, Category, Comment, Participation
 from reedsailing.models.blocks import Block
 from reedsailing.models.messages import Delivery, Notice
-from reedsailing.models.organizations import Feedback, Follow, OrgApplication, Organization, OrgManager
+from reedsailing.models.organizations import Feedback, Follow, Organization, OrgApplication, OrgManager
 from reedsailing.models.system import Admin, EmailCode, KeyValue
 from reedsailing.models.users import User
 

@@ -12,8 +12,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reedsailing.extensions import db
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 
 
 class Category(db.Model):
@@ -57,13 +57,9 @@ class Activity(db.Model):
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
-    org_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     # RESTRICT: an address still in use cannot be deleted (the app needs a location).
-    address_id: Mapped[int] = mapped_column(
-        ForeignKey("addresses.id", ondelete="RESTRICT"), index=True
-    )
+    address_id: Mapped[int] = mapped_column(ForeignKey("addresses.id", ondelete="RESTRICT"), index=True)
     block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="RESTRICT"), index=True)
     # The course id on the 博雅 site, for imported courses (the import's upsert key).
     boya_course_id: Mapped[str | None] = mapped_column(String(32), unique=True)

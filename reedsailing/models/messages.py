@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reedsailing.extensions import db
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 
 
 class Notice(db.Model):
@@ -17,9 +17,7 @@ class Notice(db.Model):
     time: Mapped[datetime] = mapped_column(DateTime, default=now)
     content: Mapped[str] = mapped_column(String(500))
     # Links, not ownership: deleting the activity or organisation keeps the notice.
-    act_id: Mapped[int | None] = mapped_column(
-        ForeignKey("activities.id", ondelete="SET NULL"), index=True
-    )
+    act_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"), index=True)
     org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True
     )

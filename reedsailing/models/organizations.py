@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reedsailing.extensions import db
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 
 PENDING, APPROVED, REJECTED = 0, 1, 2
 

@@ -4,8 +4,8 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from reedsailing.extensions import db
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 
 
 class Admin(db.Model):

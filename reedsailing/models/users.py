@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reedsailing.extensions import db
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 
 
 class User(db.Model):

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from reedsailing.core.errors import ApiError
+from reedsailing.core.timeutil import format_time
 from reedsailing.extensions import db
 from reedsailing.models import OrgApplication
 from reedsailing.models.organizations import APPROVED, PENDING, REJECTED
-from reedsailing.core.timeutil import format_time
 
 orgs_cli = AppGroup("orgs", help="Organisation applications: list the pending ones, decide one.")
 DECISIONS = {"approve": APPROVED, "reject": REJECTED}

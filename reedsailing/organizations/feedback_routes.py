@@ -9,11 +9,11 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import NotFound
-from reedsailing.extensions import db
+from reedsailing.core.errors import not_found
 from reedsailing.core.http import load
-from reedsailing.models import Feedback
 from reedsailing.core.queries import contains, paginate
+from reedsailing.extensions import db
+from reedsailing.models import Feedback
 from reedsailing.organizations.routes import bp
 from reedsailing.organizations.schemas import (
     FeedbackBody,
@@ -32,7 +32,7 @@ feedback_details_schema = FeedbackDetailSchema(many=True)
 def _get(feedback_id):
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is None:
-        raise NotFound("未找到该反馈。")
+        raise not_found("未找到该反馈。")
     return feedback
 
 

@@ -4,10 +4,10 @@ from flask import request
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import Forbidden
-from reedsailing.extensions import db
+from reedsailing.core.errors import forbidden
 from reedsailing.core.http import json_body, load
 from reedsailing.core.queries import SearchBody, paginate, search_term
+from reedsailing.extensions import db
 from reedsailing.organizations import members, services
 from reedsailing.organizations.routes import _require_owner, bp
 from reedsailing.organizations.schemas import (
@@ -16,11 +16,11 @@ from reedsailing.organizations.schemas import (
     ManagerResult,
     MemberQuery,
     MemberRowSchema,
+    OrgRelationBody,
+    OrgRelationResult,
     OrgWrapSchema,
     PersonWrapSchema,
     ReceiversResult,
-    OrgRelationBody,
-    OrgRelationResult,
 )
 
 manager_body = ManagerBody()
@@ -101,7 +101,7 @@ def follow_org():
         auth.require_self(person if person is not None else auth.current_user().id)
         person = auth.current_user().id
     elif person is None:
-        raise Forbidden("管理员代为关注时须指明 person。")
+        raise forbidden("管理员代为关注时须指明 person。")
     else:
         services.get_student(person, "person")
     return member_row_schema.dump(members.follow(data["org"], person)), 201

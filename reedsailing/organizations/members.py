@@ -8,12 +8,12 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.errors import ApiError, BadRequest, NotFound
+from reedsailing.core.errors import ApiError, bad_request, not_found
+from reedsailing.core.queries import contains
 from reedsailing.extensions import db
 from reedsailing.messages import templates
 from reedsailing.messages.services import notify
 from reedsailing.models import Follow, Organization, OrgManager
-from reedsailing.core.queries import contains
 from reedsailing.organizations.services import get_student, require_verified
 
 DUPLICATE_FOLLOW = "已关注该组织。"
@@ -29,7 +29,7 @@ def add_manager(org, person_id):
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        raise BadRequest("该用户已是此组织管理员。") from error
+        raise bad_request("该用户已是此组织管理员。") from error
     notify(templates.BECOME_MANAGER, [person.id], org=org)
     db.session.commit()
     return row
@@ -38,13 +38,13 @@ def add_manager(org, person_id):
 def remove_manager(org, user_id):
     """The owner (or an admin) removes a manager (notice 9); never the owner."""
     if user_id == org.owner_id:
-        raise BadRequest("不能移除组织负责人的管理员身份。")
+        raise bad_request("不能移除组织负责人的管理员身份。")
     removed = db.session.execute(
         delete(OrgManager).where(OrgManager.org_id == org.id, OrgManager.user_id == user_id)
     ).rowcount
     if not removed:
         db.session.rollback()
-        raise NotFound("该用户不是此组织管理员。")
+        raise not_found("该用户不是此组织管理员。")
     notify(templates.REMOVED_FROM_MANAGER, [user_id], org=org)
     db.session.commit()
 
@@ -65,7 +65,10 @@ def _org_rows(model, user_id, term=None):
     query = (
         select(model)
         .join(Organization, Organization.id == model.org_id)
-        .options(joinedload(model.org).joinedload(Organization.owner), joinedload(model.org).joinedload(Organization.block))
+        .options(
+            joinedload(model.org).joinedload(Organization.owner),
+            joinedload(model.org).joinedload(Organization.block),
+        )
         .where(model.user_id == user_id)
         .order_by(model.id)
     )
@@ -85,7 +88,7 @@ def followed_rows(user_id):
 def follow(org_id, user_id):
     """Follow an organisation; following twice is the 400 the app treats as success."""
     if db.session.get(Organization, org_id) is None:
-        raise NotFound("未找到组织。")
+        raise not_found("未找到组织。")
     row = Follow(org_id=org_id, user_id=user_id)
     db.session.add(row)
     try:
@@ -99,7 +102,7 @@ def follow(org_id, user_id):
 def unfollow(org_id, user_id):
     """Idempotent, like the first version: not following is not an error."""
     if db.session.get(Organization, org_id) is None:
-        raise NotFound("未找到组织。")
+        raise not_found("未找到组织。")
     db.session.execute(delete(Follow).where(Follow.org_id == org_id, Follow.user_id == user_id))
     db.session.commit()
 
@@ -112,4 +115,8 @@ def relation(org, user_id):
             exists().where(OrgManager.org_id == org.id, OrgManager.user_id == user_id),
         )
     ).one()
-    return {"isFollower": bool(is_follower), "isManager": bool(is_manager), "isOwner": org.owner_id == user_id}
+    return {
+        "isFollower": bool(is_follower),
+        "isManager": bool(is_manager),
+        "isOwner": org.owner_id == user_id,
+    }

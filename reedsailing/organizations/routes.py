@@ -8,13 +8,13 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import Forbidden, NotFound
-from reedsailing.extensions import db
+from reedsailing.core.errors import forbidden, not_found
 from reedsailing.core.http import json_body, load
-from reedsailing.models import Block, OrgApplication, Organization
 from reedsailing.core.permissions import is_org_manager
 from reedsailing.core.queries import SearchBody, contains, paginate, search_term
 from reedsailing.core.schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
+from reedsailing.extensions import db
+from reedsailing.models import Block, Organization, OrgApplication
 from reedsailing.organizations import services
 from reedsailing.organizations.schemas import (
     ApplicationBody,
@@ -63,9 +63,7 @@ def apply_for_org():
 def list_applications():
     """List organisation applications, optionally `?status=0|1|2` (admins)."""
     args = application_query.load(request.args)
-    query = select(OrgApplication).options(
-        joinedload(OrgApplication.user), joinedload(OrgApplication.block)
-    )
+    query = select(OrgApplication).options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
     if "status" in args:
         query = query.where(OrgApplication.status == args["status"])
     return applications_schema.dump(db.session.scalars(paginate(query.order_by(OrgApplication.id))))
@@ -137,7 +135,7 @@ def search_orgs():
 
 def _block(block_id):
     if db.session.get(Block, block_id) is None:
-        raise NotFound("未找到版块。")
+        raise not_found("未找到版块。")
     return block_id
 
 
@@ -202,12 +200,12 @@ def transfer_owner(org_id):
 
 def _require_manager(org):
     if auth.current_admin() is None and not is_org_manager(auth.current_user().id, org.id):
-        raise Forbidden("只有组织管理员可以修改组织信息。")
+        raise forbidden("只有组织管理员可以修改组织信息。")
 
 
 def _require_owner(org):
     if auth.current_admin() is None and auth.current_user().id != org.owner_id:
-        raise Forbidden("只有组织负责人可以进行此操作。")
+        raise forbidden("只有组织负责人可以进行此操作。")
 
 
 # The sibling modules register their views on `bp`; imported last because they import it.

@@ -3,8 +3,8 @@
 from marshmallow import fields, validate
 
 from reedsailing.core.fields import DateTime, Id, LenientInteger, Schema, Text
-from reedsailing.models.blocks import ORG_BLOCKS
 from reedsailing.core.schemas import BlockSchema, OrgSchema, PublicUserSchema, UserSchema
+from reedsailing.models.blocks import ORG_BLOCKS
 
 BLOCK_CHOICE = validate.OneOf(ORG_BLOCKS, error="组织只能属于社团、学生会或志愿版块（1、3、4）。")
 
@@ -28,7 +28,9 @@ class DecisionBody(Schema):
 
 
 class ApplicationQuery(Schema):
-    status = fields.Integer(strict=False, validate=validate.OneOf((0, 1, 2), error="status 只能是 0、1 或 2。"))
+    status = fields.Integer(
+        strict=False, validate=validate.OneOf((0, 1, 2), error="status 只能是 0、1 或 2。")
+    )
 
 
 class OrgCreateBody(Schema):

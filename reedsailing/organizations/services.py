@@ -10,12 +10,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.errors import ApiError, BadRequest, Forbidden, NotFound
+from reedsailing.core.errors import ApiError, bad_request, forbidden, not_found
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.messages import templates
 from reedsailing.messages.services import notify
-from reedsailing.models import Activity, OrgApplication, Organization, OrgManager, User
+from reedsailing.models import Activity, Organization, OrgApplication, OrgManager, User
 from reedsailing.models.organizations import APPROVED, PENDING
 
 ORG_NAME_TAKEN = "已经存在该名称的组织。"
@@ -43,7 +43,7 @@ def get_org(org_id, detail=False):
     else:
         org = db.session.get(Organization, org_id)
     if org is None:
-        raise NotFound("未找到组织。")
+        raise not_found("未找到组织。")
     return org
 
 
@@ -57,7 +57,7 @@ def get_student(user_id, field):
 
 def require_verified(user, whose="该用户"):
     if not user.verified:
-        raise BadRequest(f"{whose}尚未完成邮箱认证。")
+        raise bad_request(f"{whose}尚未完成邮箱认证。")
 
 
 def _name_taken(name, except_org_id=None):
@@ -73,7 +73,7 @@ def _name_taken(name, except_org_id=None):
 def apply(user, data):
     """A verified student asks for a new organisation; one pending application per name."""
     if not user.verified:
-        raise Forbidden("请先完成邮箱认证再申请创建组织。")
+        raise forbidden("请先完成邮箱认证再申请创建组织。")
     name = data["name"].strip()
     if not name:
         raise field_error("name", "该字段不能为空。")
@@ -104,7 +104,7 @@ def get_application(application_id, detail=False):
         query = query.options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
     application = db.session.scalars(query).first()
     if application is None:
-        raise NotFound("未找到该组织申请。")
+        raise not_found("未找到该组织申请。")
     return application
 
 
@@ -123,7 +123,7 @@ def decide(application_id, status):
     ).rowcount
     if not flipped:
         db.session.rollback()
-        raise BadRequest("该组织申请已审批。")
+        raise bad_request("该组织申请已审批。")
     org = None
     if status == APPROVED:
         if _name_taken(application.name):
@@ -212,7 +212,7 @@ def transfer_ownership(org, new_owner_id):
     """Make another verified student the owner; they become a manager too (notice 7)."""
     new_owner = get_student(new_owner_id, "owner")
     if new_owner.id == org.owner_id:
-        raise BadRequest("该用户已是此组织负责人。")
+        raise bad_request("该用户已是此组织负责人。")
     require_verified(new_owner)
     moved = db.session.execute(
         update(Organization)

@@ -10,13 +10,13 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, select, union_all, update
 
-from reedsailing.integrations import wechat
 from reedsailing.boya.services import ImportBusy, client_from_config, credentials_configured, run_import
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
+from reedsailing.integrations import wechat
 from reedsailing.messages import templates
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
-from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,13 @@ class BoyaImportJob:
             return None
         settings = tuple(
             config[key]
-            for key in ("BYKC_BASE_URL", "BYKC_SSO_URL", "BYKC_USERNAME", "BYKC_PASSWORD", "BYKC_RSA_PUBLIC_KEY")
+            for key in (
+                "BYKC_BASE_URL",
+                "BYKC_SSO_URL",
+                "BYKC_USERNAME",
+                "BYKC_PASSWORD",
+                "BYKC_RSA_PUBLIC_KEY",
+            )
         )
         if self.client is None or settings != self.settings:
             self.client, self.settings = client_from_config(config), settings
@@ -71,11 +77,17 @@ def send_reminders(at=None):
     processes never both send it. Returns how many activities were claimed."""
     moment = at or now()
     horizon = moment + timedelta(minutes=current_app.config["REMINDER_MINUTES"])
-    due = db.session.execute(
-        select(Activity.id)
-        .where(Activity.reminded_at.is_(None), Activity.begin_time > moment, Activity.begin_time <= horizon)
-        .order_by(Activity.begin_time)
-    ).scalars().all()
+    due = (
+        db.session.execute(
+            select(Activity.id)
+            .where(
+                Activity.reminded_at.is_(None), Activity.begin_time > moment, Activity.begin_time <= horizon
+            )
+            .order_by(Activity.begin_time)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     claimed = 0
     for act_id in due:
@@ -106,7 +118,9 @@ def send_reminders(at=None):
 def purge_expired_codes(at=None):
     """Delete mail verification codes that have expired; returns how many."""
     removed = db.session.execute(
-        delete(EmailCode).where(EmailCode.expires_at < (at or now())).execution_options(synchronize_session=False)
+        delete(EmailCode)
+        .where(EmailCode.expires_at < (at or now()))
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return removed

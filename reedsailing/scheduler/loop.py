@@ -13,8 +13,8 @@ import signal
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import click
 import schedule
@@ -104,7 +104,9 @@ class Scheduler:
     def run_forever(self, stop=None, max_idle_seconds=1.0):
         """Run every job now, then each at its interval until `stop` is set."""
         stop = stop or threading.Event()
-        log.info("scheduler %s: jobs %s", self.owner, ", ".join(f"{j.name}/{j.interval:g}s" for j in self.jobs))
+        log.info(
+            "scheduler %s: jobs %s", self.owner, ", ".join(f"{j.name}/{j.interval:g}s" for j in self.jobs)
+        )
         try:
             self.run_all()
             while not stop.is_set():

@@ -3,13 +3,13 @@ from sqlalchemy import select
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import NotFound
-from reedsailing.extensions import db
+from reedsailing.core.errors import not_found
 from reedsailing.core.http import json_body, load
-from reedsailing.models import User
 from reedsailing.core.queries import SearchBody, contains, paginate, search_term
 from reedsailing.core.ratelimit import limited
 from reedsailing.core.schemas import UserSchema, public_user_schema, user_schema
+from reedsailing.extensions import db
+from reedsailing.models import User
 from reedsailing.users import services
 from reedsailing.users.schemas import (
     LoginBody,
@@ -85,7 +85,7 @@ def verify():
 def _get_user(user_id):
     user = db.session.get(User, user_id)
     if user is None or user.is_system:
-        raise NotFound("未找到该用户。")
+        raise not_found("未找到该用户。")
     return user
 
 
@@ -136,9 +136,7 @@ def list_users():
 def search_users():
     """Search users by name (admins)."""
     term = search_term(json_body())
-    statement = (
-        select(User).where(User.is_system.is_(False), contains(User.name, term)).order_by(User.id)
-    )
+    statement = select(User).where(User.is_system.is_(False), contains(User.name, term)).order_by(User.id)
     return users_schema.dump(db.session.scalars(paginate(statement)))
 
 

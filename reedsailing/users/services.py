@@ -11,12 +11,12 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reedsailing.integrations import wechat
-from reedsailing.core.errors import ApiError, BadRequest
+from reedsailing.core.errors import ApiError, bad_request
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
+from reedsailing.integrations import wechat
 from reedsailing.integrations.mail import MailError, send_mail
 from reedsailing.models import Activity, EmailCode, Participation, User
-from reedsailing.core.timeutil import now
 
 log = logging.getLogger(__name__)
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")
@@ -35,13 +35,13 @@ def login_with_code(code):
         except wechat.WeChatError as error:
             if error.code is None:
                 raise ApiError(502, "微信服务暂时不可用，请稍后再试。") from error
-            raise BadRequest(f"微信登录失败：{error}", status=1, code=error.code) from error
+            raise bad_request(f"微信登录失败：{error}", status=1, code=error.code) from error
     else:
         openid = code
     user = db.session.execute(select(User).where(User.openid == openid)).scalar_one_or_none()
     if user is not None:
         if user.is_system:
-            raise BadRequest("该账号不能登录。")
+            raise bad_request("该账号不能登录。")
         return user, False
     user = User(openid=openid, name="")
     db.session.add(user)
@@ -76,11 +76,11 @@ def update_profile(user, changes):
 def _normalise_email(email):
     email = email.strip().lower()
     if not EMAIL_PATTERN.fullmatch(email):
-        raise BadRequest("邮箱格式不正确。", status=1)
+        raise bad_request("邮箱格式不正确。", status=1)
     domain = email.rsplit("@", 1)[1]
     if domain not in current_app.config["ALLOWED_EMAIL_DOMAINS"]:
         allowed = "、".join(current_app.config["ALLOWED_EMAIL_DOMAINS"])
-        raise BadRequest(f"请使用 {allowed} 邮箱。", status=1)
+        raise bad_request(f"请使用 {allowed} 邮箱。", status=1)
     return email
 
 
@@ -98,7 +98,7 @@ def send_verification(user, email):
     """Mail a 6-character code for `email` to the caller; one send per 60 s per address."""
     email = _normalise_email(email)
     if _bound_to_other(email, user):
-        raise BadRequest("该邮箱已绑定其他账号。", status=1)
+        raise bad_request("该邮箱已绑定其他账号。", status=1)
     config = current_app.config
     moment = now()
     row = db.session.execute(
@@ -142,22 +142,22 @@ def verify_email(user, email, code):
         select(EmailCode).where(EmailCode.user_id == user.id, EmailCode.email == email)
     ).scalar_one_or_none()
     if row is None or row.expires_at <= now():
-        raise BadRequest("验证码错误或已过期，请重新获取。", status=1)
+        raise bad_request("验证码错误或已过期，请重新获取。", status=1)
     if row.attempts >= current_app.config["VERIFY_MAX_ATTEMPTS"]:
-        raise BadRequest("尝试次数过多，请重新获取验证码。", status=1)
+        raise bad_request("尝试次数过多，请重新获取验证码。", status=1)
     if not hmac.compare_digest(row.code_hash, _hash_code(code.strip())):
         row.attempts += 1
         db.session.commit()
-        raise BadRequest("验证码错误", status=1)
+        raise bad_request("验证码错误", status=1)
     if _bound_to_other(email, user):
-        raise BadRequest("该邮箱已绑定其他账号。", status=1)
+        raise bad_request("该邮箱已绑定其他账号。", status=1)
     user.email = email
     db.session.delete(row)  # single use
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise BadRequest("该邮箱已绑定其他账号。", status=1) from error
+        raise bad_request("该邮箱已绑定其他账号。", status=1) from error
     return user
 
 

@@ -218,7 +218,7 @@ class FakeBykc:
 
             def do_GET(self):
                 if self._delay():
-                    return
+                    return None
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 if url.path == "/sscv/cas/login":
@@ -233,14 +233,16 @@ class FakeBykc:
                     fake.tickets.discard(ticket)
                     token = secrets.token_hex(16)
                     fake.tokens.add(token)
-                    return self._send(302, location=f"/sscv/system/home?next={quote('/cas-login?token=' + token)}")
+                    return self._send(
+                        302, location=f"/sscv/system/home?next={quote('/cas-login?token=' + token)}"
+                    )
                 if url.path == "/sscv/system/home":
                     return self._send(302, location=query.get("next", "/"))
                 return self._send(404, "not found")
 
             def do_POST(self):
                 if self._delay():
-                    return
+                    return None
                 url = urlparse(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if url.path == "/sso/login":
@@ -267,7 +269,11 @@ class FakeBykc:
                 if fake.garble:
                     return self._send(200, "<html><body>系统维护中</body></html>")
                 token = self.headers.get("auth_token")
-                if fake.reject_all_tokens or token not in fake.tokens or self.headers.get("authtoken") != token:
+                if (
+                    fake.reject_all_tokens
+                    or token not in fake.tokens
+                    or self.headers.get("authtoken") != token
+                ):
                     if fake.expired_as_garbage:
                         return self._send(200, "<html><body>请重新登录</body></html>")
                     answer = {"status": "1", "errmsg": "会话已失效，请重新登录", "data": None}
@@ -277,5 +283,6 @@ class FakeBykc:
                         return self._send(404, "no such api")
                     answer = {"status": "0", "errmsg": "请求成功", "data": data}
                 self._send(200, fake.encrypt_response(answer, key), content_type="application/json")
+                return None
 
         return Handler

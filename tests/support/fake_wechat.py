@@ -68,6 +68,7 @@ class FakeWeChat:
                         return self._send_json({"errcode": -1, "errmsg": "system error"})
                     return self._send_json({"openid": f"openid-{code}", "session_key": "sk"})
                 self._send_json({"errcode": 404, "errmsg": "no such api"}, status=404)
+                return None
 
             def do_POST(self):
                 url = urlparse(self.path)
@@ -96,5 +97,6 @@ class FakeWeChat:
                     self.wfile.write(PNG_BYTES)
                     return None
                 self._send_json({"errcode": 404, "errmsg": "no such api"}, status=404)
+                return None
 
         return Handler

@@ -18,12 +18,12 @@ if os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     eventlet.monkey_patch()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reedsailing import create_app  # noqa: E402
-from reedsailing.extensions import db, socketio  # noqa: E402
-from reedsailing.core.http import json_body  # noqa: E402
-from reedsailing.messages import templates  # noqa: E402
-from reedsailing.messages.services import notify  # noqa: E402
-from reedsailing.models import Activity  # noqa: E402
+from reedsailing import create_app
+from reedsailing.core.http import json_body
+from reedsailing.extensions import db, socketio
+from reedsailing.messages import templates
+from reedsailing.messages.services import notify
+from reedsailing.models import Activity
 
 app = create_app()
 
@@ -38,4 +38,6 @@ def test_only_notify():
 
 
 if __name__ == "__main__":
-    socketio.run(app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True, log_output=False)
+    socketio.run(
+        app, host=app.config["HOST"], port=app.config["PORT"], allow_unsafe_werkzeug=True, log_output=False
+    )

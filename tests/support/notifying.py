@@ -1,6 +1,6 @@
 """Start tests/support/notify_server.py (a real server with a test-only notifying route)."""
 
-from .server import ROOT, ServerProcess
+from tests.support.server import ROOT, ServerProcess
 
 
 class NotifyingServerProcess(ServerProcess):

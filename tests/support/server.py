@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from .smtp_sink import free_port
+from tests.support.smtp_sink import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ class ServerProcess:
             **env_overrides,
         }
         self.process = None
-        self.log = log or tempfile.TemporaryFile()  # a binary file for the server's stderr
+        self.log = log or tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
 
     def log_tail(self, size=2000):
         """The end of what the server wrote to stderr."""

@@ -19,7 +19,7 @@ class _Handler:
     def __init__(self, sink):
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         if any(rcpt.startswith("reject") for rcpt in envelope.rcpt_tos):
             return "550 mailbox unavailable"
         message = email.message_from_bytes(envelope.content)

@@ -1,0 +1,34 @@
+"""The first version's wire quirks, added in this one place.
+
+The mini-program and the admin console were written against the first version and are
+in users' hands, so their odd fields stay (docs/api.md, "Wire quirks"):
+
+- `__receivers__`: answers of writes that tell people something list their user ids,
+  because the first app relayed that list to its WebSocket to trigger a refresh.
+- `status: 1`: the login, mail-verification and admin-identify flows mark a failure
+  (and the identify success) with `status: 1` next to `detail`.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from marshmallow import fields
+
+from reedsailing.core.errors import ApiError
+
+RECEIVERS = "__receivers__"
+
+
+def with_receivers(body: dict[str, Any], user_ids: Iterable[int]) -> dict[str, Any]:
+    """`body` plus the `__receivers__` list the first app relayed to its socket."""
+    return {**body, RECEIVERS: list(user_ids)}
+
+
+def receivers_field() -> fields.Field:
+    """The OpenAPI description of `__receivers__` in an answer schema."""
+    return fields.List(fields.Integer(), data_key=RECEIVERS)
+
+
+def flow_error(http_status: int, detail: str, **extra: Any) -> ApiError:
+    """An error of the login / verification flows, which the app reads by `status: 1`."""
+    return ApiError(http_status, detail, status=1, **extra)
