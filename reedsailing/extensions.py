@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds each of them with `init_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -25,3 +27,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 socketio = SocketIO()
+
+# The models' base class. Type checkers cannot see through `db.Model` (built at run
+# time); to them it is the declarative base it is made from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

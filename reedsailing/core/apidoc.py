@@ -27,7 +27,7 @@ ERROR_TEXT = {
     413: "Upload too large",
     429: "Rate limited",
 }
-AUTH_SECURITY = {
+AUTH_SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "user": [{"bearerAuth": []}],
     "admin": [{"adminToken": []}],
     "any": [{"bearerAuth": []}, {"adminToken": []}],

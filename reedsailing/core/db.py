@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import ORMOption
 
 from reedsailing.core.errors import ApiError, not_found, unknown_pk
 from reedsailing.extensions import db
@@ -24,7 +23,7 @@ def get_or_404(
     pk: Any,
     detail: str = "未找到。",
     *,
-    options: Iterable[ORMOption] = (),
+    options: Iterable[Any] = (),
     for_update: bool = False,
 ) -> Row:
     """The row with primary key `pk`, or a 404 with `detail`.

@@ -40,7 +40,7 @@ EXTENSION_KEY = "reedsailing.legacy_ws"
 MAX_RELAY_IDS = 100
 MAX_FRAME_BYTES = 64 * 1024
 PING_SECONDS = 25
-_publishers = {}
+_publishers: dict[str, object] = {}  # one Redis client per URL, shared by the hubs of a process
 
 
 def init_app(app):

@@ -13,10 +13,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reedsailing.core.timeutil import now
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 
-class Category(db.Model):
+class Category(Model):
     """An activity category (活动分类)."""
 
     __tablename__ = "categories"
@@ -25,7 +25,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(50), unique=True)
 
 
-class Address(db.Model):
+class Address(Model):
     """A place on the map (活动地址)."""
 
     __tablename__ = "addresses"
@@ -36,7 +36,7 @@ class Address(db.Model):
     latitude: Mapped[Decimal] = mapped_column(Numeric(10, 6))
 
 
-class Activity(db.Model):
+class Activity(Model):
     __tablename__ = "activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +73,7 @@ class Activity(db.Model):
     block = relationship("Block", lazy="raise_on_sql")
 
 
-class Participation(db.Model):
+class Participation(Model):
     __tablename__ = "participations"
     __table_args__ = (UniqueConstraint("act_id", "user_id"),)
 
@@ -86,7 +86,7 @@ class Participation(db.Model):
     user = relationship("User", lazy="raise_on_sql")
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A rating (0-5 in steps of 0.5, 0 = not rated) with a text; one per user and activity."""
 
     __tablename__ = "comments"

@@ -1,7 +1,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 # Fixed ids the mini-program hard-codes (app.forumList); `seed` creates them.
 CLUB, BOYA, UNION, VOLUNTEER, PERSONAL = 1, 2, 3, 4, 5
@@ -9,7 +9,7 @@ SEED_BLOCKS = {CLUB: "社团", BOYA: "博雅", UNION: "学生会", VOLUNTEER: "�
 ORG_BLOCKS = (CLUB, UNION, VOLUNTEER)
 
 
-class Block(db.Model):
+class Block(Model):
     """A section (版块) of the platform."""
 
     __tablename__ = "blocks"

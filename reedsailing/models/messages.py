@@ -4,10 +4,10 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, SmallInteger, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reedsailing.core.timeutil import now
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 
-class Notice(db.Model):
+class Notice(Model):
     """One notification event; its recipients are its Delivery rows."""
 
     __tablename__ = "notices"
@@ -23,7 +23,7 @@ class Notice(db.Model):
     )
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One recipient of one notice, with its read state."""
 
     __tablename__ = "deliveries"

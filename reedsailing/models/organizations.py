@@ -4,12 +4,12 @@ from sqlalchemy import DateTime, ForeignKey, SmallInteger, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reedsailing.core.timeutil import now
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 PENDING, APPROVED, REJECTED = 0, 1, 2
 
 
-class Organization(db.Model):
+class Organization(Model):
     """A club, union branch or volunteer team (组织), created by an approved application."""
 
     __tablename__ = "organizations"
@@ -26,7 +26,7 @@ class Organization(db.Model):
     block = relationship("Block", lazy="raise_on_sql")
 
 
-class OrgManager(db.Model):
+class OrgManager(Model):
     __tablename__ = "org_managers"
     __table_args__ = (UniqueConstraint("org_id", "user_id"),)
 
@@ -38,7 +38,7 @@ class OrgManager(db.Model):
     user = relationship("User", lazy="raise_on_sql")
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follows"
     __table_args__ = (UniqueConstraint("org_id", "user_id"),)
 
@@ -50,7 +50,7 @@ class Follow(db.Model):
     user = relationship("User", lazy="raise_on_sql")
 
 
-class OrgApplication(db.Model):
+class OrgApplication(Model):
     """A student's request to create an organisation, decided by a super admin."""
 
     __tablename__ = "org_applications"
@@ -70,7 +70,7 @@ class OrgApplication(db.Model):
     block = relationship("Block", lazy="raise_on_sql")
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     __tablename__ = "feedbacks"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,10 +5,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from reedsailing.core.timeutil import now
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 
-class Admin(db.Model):
+class Admin(Model):
     """A super admin of the web console. Created only by the CLI or by another admin."""
 
     __tablename__ = "admins"
@@ -27,7 +27,7 @@ class Admin(db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class EmailCode(db.Model):
+class EmailCode(Model):
     """The pending mail verification code of one user for one address."""
 
     __tablename__ = "email_codes"
@@ -42,7 +42,7 @@ class EmailCode(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class KeyValue(db.Model):
+class KeyValue(Model):
     """Small shared values with an expiry (WeChat access token, scheduler locks) when
     there is no Redis."""
 

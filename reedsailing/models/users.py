@@ -4,10 +4,10 @@ from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reedsailing.core.timeutil import now
-from reedsailing.extensions import db
+from reedsailing.extensions import Model
 
 
-class User(db.Model):
+class User(Model):
     """A student who logged in from the mini-program (or the 博雅 system account)."""
 
     __tablename__ = "users"
