@@ -1,4 +1,4 @@
-"""Typed course records, parsed from the site's course objects (bykc-protocol.md)."""
+"""Typed course records, parsed from the site's course objects (docs/boya.md)."""
 
 import json
 import re
@@ -19,7 +19,7 @@ class Course:
     name: str
     place: str
     teacher: str
-    organiser: str
+    organizer: str
     kinds: tuple[str, ...]
     start: datetime
     end: datetime
@@ -57,7 +57,7 @@ def parse_course(raw):
             name=name,
             place=_text(raw.get("coursePosition")),
             teacher=_text(raw.get("courseTeacher")),
-            organiser=_text(raw.get("courseContact")),
+            organizer=_text(raw.get("courseContact")),
             kinds=tuple(k for k in (_kind(raw.get("courseNewKind1")), _kind(raw.get("courseNewKind2"))) if k),
             start=start,
             end=end,

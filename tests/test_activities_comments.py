@@ -1,4 +1,4 @@
-"""Comments and scores (api-contract.md §5.3, original-system.md §4.14)."""
+"""Comments and scores (docs/api.md §13)."""
 
 import pytest
 

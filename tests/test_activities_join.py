@@ -1,4 +1,4 @@
-"""Joining, leaving, participants, counts and relations (api-contract.md §5.3)."""
+"""Joining, leaving, participants, counts and relations (docs/api.md §12)."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""Activity lists, status partitions, searches and the month calendar (§5.2, §5.5-§5.8)."""
+"""Activity lists, status partitions, searches and the month calendar (docs/api.md §11, §14)."""
 
 from datetime import datetime, timedelta
 

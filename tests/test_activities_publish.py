@@ -1,4 +1,4 @@
-"""Publishing, editing and cancelling activities (api-contract.md §5.3, §5.4)."""
+"""Publishing, editing and canceling activities (docs/api.md §11)."""
 
 from datetime import timedelta
 
@@ -242,7 +242,7 @@ def test_edit_denied_and_malformed(client):
     stranger = make_user()
     response = client.put(f"/api/activities/{act.id}/", json=edit_body(act), headers=headers(stranger))
     assert response.status_code == 403
-    # a manager of another organisation, and a personal activity's "org managers", cannot edit
+    # a manager of another organization, and a personal activity's "org managers", cannot edit
     other_org = make_org(managers=[stranger])
     assert other_org.id
     assert (

@@ -1,4 +1,4 @@
-"""Recommendations `GET /api/recommended/<uid>/` (api-contract.md §5.1)."""
+"""Recommendations `GET /api/recommended/<uid>/` (docs/api.md §15)."""
 
 from datetime import timedelta
 

@@ -37,7 +37,7 @@ def test_happy_path_logs_in_through_cas_and_reads_typed_courses(site):
     assert first.name == "博雅课程1"
     assert first.place == "学院路校区主楼219教室"
     assert first.teacher == "张老师"
-    assert first.organiser == "校团委"
+    assert first.organizer == "校团委"
     assert first.kinds == ("博雅课程", "美育")
     assert first.campuses == ("学院路校区",)
     assert first.capacity == 100 and first.enrolled == 10

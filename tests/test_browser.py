@@ -204,7 +204,7 @@ PAGES = [
 def check_charts(browser):
     """The admin charts page draws its three charts from the JSON routes."""
     bars = browser.wait_for("document.querySelectorAll('#orgs svg rect').length")
-    assert bars and bars >= 2, f"{bars} bars in the organisations chart"
+    assert bars and bars >= 2, f"{bars} bars in the organizations chart"
     text = browser.evaluate("document.body.innerText")
     assert "热门社团" in text and "篮球赛" in text, text[:500]
     assert browser.evaluate("document.querySelectorAll('#categories svg').length") == 1
@@ -232,7 +232,7 @@ def test_page_renders_in_headless_chromium(chromium, live_server, tmp_path, path
 
 
 def _campus_with_charts():
-    """Two organisations with followers and an activity with participants; the admin token."""
+    """Two organizations with followers and an activity with participants; the admin token."""
     from tests.factories import follow, headers, join, make_activity, make_admin, make_org, make_user
 
     popular, quiet = make_org(name="热门社团"), make_org(name="小众社团")

@@ -106,7 +106,7 @@ def test_counts_match_the_options(app):
     assert count(Follow) == 50
     assert count(Notice) == 25
     assert count(Delivery) >= 25
-    # blocks: organisations 40/30/30 over 1/3/4, activities 25/25/15/15/20 over 1-5
+    # blocks: organizations 40/30/30 over 1/3/4, activities 25/25/15/15/20 over 1-5
     orgs = Counter(db.session.scalars(select(Organization.block_id)))
     assert orgs == {1: 4, 3: 3, 4: 3}
     acts = Counter(db.session.scalars(select(Activity.block_id)))

@@ -189,7 +189,7 @@ def test_activity_avatar_upload_and_removal(app, client):
     assert name not in files_in(app, "acts")
     assert client.get(f"/uploads/acts/{name}").status_code == 404
     assert client.delete("/api/activities/999999/avatar/", headers=headers(owner)).status_code == 404
-    # Managers of the activity's organisation may change it too.
+    # Managers of the activity's organization may change it too.
     manager = make_user()
     org_activity = make_activity(org=make_org(managers=[manager]))
     assert (

@@ -1,4 +1,4 @@
-"""Organisations: read, edit, delete, lists and searches, ownership, managers."""
+"""Organizations: read, edit, delete, lists and searches, ownership, managers."""
 
 from sqlalchemy import select
 

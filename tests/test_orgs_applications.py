@@ -1,4 +1,4 @@
-"""Organisation applications: apply, decide (HTTP and CLI), notices."""
+"""Organization applications: apply, decide (HTTP and CLI), notices."""
 
 from sqlalchemy import select
 
@@ -89,7 +89,7 @@ def test_approval_creates_org_with_owner_manager_and_notice(client):
         f"/api/organizations/applications/verifications/{app_id}/", json={"status": 2}, headers=headers(admin)
     )
     assert again.status_code == 400 and again.json == {"detail": "该组织申请已审批。"}
-    # The name is free for a new application only as long as no organisation holds it.
+    # The name is free for a new application only as long as no organization holds it.
     assert apply(client, bystander).json["name"] == ["已经存在该名称的组织。"]
 
 

@@ -1,4 +1,4 @@
-"""Following organisations (incl. concurrent follows) and feedback."""
+"""Following organizations (incl. concurrent follows) and feedback."""
 
 import threading
 

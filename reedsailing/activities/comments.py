@@ -1,10 +1,10 @@
-"""Comments and scores (api-contract.md §5.3, original-system.md §4.14).
+"""Comments and scores (docs/api.md §13).
 
 One comment per student and activity (a unique constraint, not a read-then-insert).
 Only participants comment, except on 博雅 activities, which any verified student may
 rate (they are joined outside the platform). The activity owner gets notice 5 for a new
 comment and 10 for an edit, never for 博雅 and never for their own comment. The author
-edits; the author, the owner, organisation managers and admins delete.
+edits; the author, the owner, organization managers and admins delete.
 """
 
 from sqlalchemy import select

@@ -1,4 +1,4 @@
-"""Joining and leaving activities (api-contract.md §5.3, original-system.md §4.13).
+"""Joining and leaving activities (docs/api.md §12).
 
 Capacity is enforced by the database, not by a read-then-insert (the first version
 overbooked under load): one transaction runs
@@ -72,7 +72,7 @@ def join(user, act_id):
 def leave(user, admin, act_id, person_id, operator_id):
     """Remove `person_id` from the activity.
 
-    The caller themself leaves quietly (`{}`); the owner, an organisation manager or an
+    The caller themself leaves quietly (`{}`); the owner, an organization manager or an
     admin removing someone else tells that person (notice 3) and answers
     `{"__receivers__": [person]}`. `operator`, when sent, must be the caller.
     """
@@ -105,7 +105,7 @@ def leave(user, admin, act_id, person_id, operator_id):
 
 
 def participants(user, admin, act_id):
-    """The participants (owner, organisation managers and admins only), in join order."""
+    """The participants (owner, organization managers and admins only), in join order."""
     activity = get_activity(act_id)
     if not can_manage_activity(user, admin, activity):
         raise forbidden("只有活动的发起者或组织管理员才能查看参与者。")

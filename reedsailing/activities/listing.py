@@ -1,5 +1,5 @@
-"""The activity lists: by block, organisation, owner, participant, followed
-organisations, and the month calendar. Each is one SELECT with its nested objects
+"""The activity lists: by block, organization, owner, participant, followed
+organizations, and the month calendar. Each is one SELECT with its nested objects
 joined in, whatever the number of rows (plus at most one existence check). The
 activity lists return their answer already dumped (activities/fastdump.py)."""
 
@@ -48,7 +48,7 @@ def released_activities(user_id, term=None, status=False):
 
 
 def followed_org_activities(user_id):
-    """Activities of the organisations the user follows, newest published first."""
+    """Activities of the organizations the user follows, newest published first."""
     followed = select(Follow.org_id).where(Follow.user_id == user_id)
     statement = (
         activity_rows_select()

@@ -76,7 +76,7 @@ def status_of(activity, moment):
 
 
 def partition(items, key=lambda item: item):
-    """Split into `{unstart, cur, end}` by the activity's times (api-contract.md §4)."""
+    """Split into `{unstart, cur, end}` by the activity's times (docs/api.md §2)."""
     moment = now()
     buckets = {"unstart": [], "cur": [], "end": []}
     for item in items:

@@ -1,6 +1,6 @@
-"""Creating, editing and cancelling activities (api-contract.md §5.4, §5.3).
+"""Creating, editing and canceling activities (docs/api.md §11).
 
-Rules (original-system.md §4.12, with its §13 defects fixed):
+Rules (docs/api.md §11; §19 lists what changed):
 - create: the caller owns the activity (a body `owner` naming someone else is 403);
   block 5 (个人) is open to verified students, blocks 1/3/4 to managers of an `org` of
   that block, block 2 (博雅) only to admins (and the import); `begin < end` always;

@@ -6,26 +6,26 @@ How an activity is ranked (everything is deterministic; ties break on begin time
    not own.
 2. The user's interests, built from what they did, each source with a weight:
    joined activities (3), commented activities (2, plus the score they gave / 5) and the
-   recent activities of organisations they follow (1). Every source adds its weight to
+   recent activities of organizations they follow (1). Every source adds its weight to
    its activity's category and to each of its stored jieba keywords
-   (`Activity.keywords`, extracted at write time). Both tallies are normalised to
+   (`Activity.keywords`, extracted at write time). Both tallies are normalized to
    shares (0..1).
 3. suitability = 4 * category share
                + 6 * sum of the shares of the candidate's keywords (capped at 1)
-               + 2 if the candidate belongs to a followed organisation
+               + 2 if the candidate belongs to a followed organization
                + 0.6 * ln(1 + participants) + 0.4 * (average score / 5, rated comments only)
                + 1.5 * nearness, nearness = 1 for a running activity, else
                  1 / (1 + days until it begins / 7)
    A brand-new user has no interests, so the ranking falls back to popularity and
    nearness: popular upcoming activities.
-4. Organisations the user does not follow are ranked by the suitability of their best
+4. Organizations the user does not follow are ranked by the suitability of their best
    three candidate activities (their interest part only) plus 0.5 * ln(1 + followers)
    plus 0.3 * ln(1 + upcoming participants). With no interests that is popularity.
 
 Cost: a fixed number of queries whatever the size of the data (the test asserts it):
 the user's joined / commented / followed rows, one light scan of the candidates'
 scoring columns, one grouped average of scores, one grouped follower count, and one
-query each to load the chosen activities and organisations with their nested objects.
+query each to load the chosen activities and organizations with their nested objects.
 """
 
 import math
@@ -41,7 +41,7 @@ from reedsailing.models import Activity, Comment, Follow, Organization, Particip
 
 MAX_ACTS = 20
 MAX_ORGS = 10
-FOLLOWED_SAMPLE = 300  # recent activities of followed organisations that shape the interests
+FOLLOWED_SAMPLE = 300  # recent activities of followed organizations that shape the interests
 
 W_JOINED, W_COMMENTED, W_FOLLOWED = 3.0, 2.0, 1.0
 W_CATEGORY, W_KEYWORDS, W_FOLLOWED_ORG = 4.0, 6.0, 2.0
@@ -122,7 +122,7 @@ def _nearness(begin, moment):
 
 
 def recommend(user_id):
-    """`(acts, orgs)`: activities with a `suitability` attribute, and organisations."""
+    """`(acts, orgs)`: activities with a `suitability` attribute, and organizations."""
     moment = now()
     interests = build_interests(user_id)
     joined = select(Participation.act_id).where(Participation.user_id == user_id)

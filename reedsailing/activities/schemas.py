@@ -1,4 +1,4 @@
-"""Request bodies and answer shapes of the activity routes (api-contract.md §4, §5.3-§5.8)."""
+"""Request bodies and answer shapes of the activity routes (docs/api.md §2, §11-§15)."""
 
 from decimal import Decimal
 
@@ -68,7 +68,7 @@ class ActivityCreateBody(Schema):
 
 
 class ActivityUpdateBody(Schema):
-    """The editable fields; id, org, block, owner and review are ignored (§5.4)."""
+    """The editable fields; id, org, block, owner and review are ignored (docs/api.md §11)."""
 
     name = _name()
     begin_time = DateTime(required=True)

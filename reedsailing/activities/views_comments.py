@@ -86,7 +86,7 @@ def update_comment(comment_id):
 @doc(status=204)
 @auth.login_required
 def delete_comment(comment_id):
-    """Delete a comment (author, activity owner, organisation managers, admins)."""
+    """Delete a comment (author, activity owner, organization managers, admins)."""
     comments.delete_comment(auth.current_user(), auth.current_admin(), comment_id)
     return "", 204
 

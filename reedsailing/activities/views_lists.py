@@ -1,5 +1,5 @@
-"""Activity lists by block, organisation, owner, participant and followed
-organisations; the month calendar; recommendations."""
+"""Activity lists by block, organization, owner, participant and followed
+organizations; the month calendar; recommendations."""
 
 from reedsailing.activities import listing
 from reedsailing.activities.loading import require_user
@@ -26,7 +26,7 @@ def _status(buckets, schema=activities_schema):
     return {key: schema.dump(items) for key, items in buckets.items()}
 
 
-# ---- blocks (博雅 = 2 and 个人 = 5 are the app's pseudo-organisations -1 and -2) -----------
+# ---- blocks (博雅 = 2 and 个人 = 5 are the app's pseudo-organizations -1 and -2) -----------
 
 
 @bp.get("/blocks/activities/<int:block_id>/")
@@ -54,14 +54,14 @@ def block_activities_search(block_id):
     return listing.block_activities(block_id, term)
 
 
-# ---- organisations ------------------------------------------------------------------
+# ---- organizations ------------------------------------------------------------------
 
 
 @bp.get("/organizations/activities/<int:org_id>/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
 def org_activities(org_id):
-    """List an organisation's activities."""
+    """List an organization's activities."""
     return listing.org_activities(org_id)
 
 
@@ -69,7 +69,7 @@ def org_activities(org_id):
 @doc(response=ActivityStatusSchema)
 @auth.login_required
 def org_activities_status(org_id):
-    """An organisation's activities as `{unstart, cur, end}`."""
+    """An organization's activities as `{unstart, cur, end}`."""
     return listing.org_activities(org_id, status=True)
 
 
@@ -77,7 +77,7 @@ def org_activities_status(org_id):
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
 def org_activities_search(org_id):
-    """Search an organisation's activities by name."""
+    """Search an organization's activities by name."""
     term = search_term(json_body())
     return listing.org_activities(org_id, term)
 
@@ -117,7 +117,7 @@ def released_activities_search(user_id):
 @doc(response=ActivitySchema, many=True)
 @auth.user_required
 def followed_org_activities(user_id):
-    """Activities of the organisations the caller follows, newest published first."""
+    """Activities of the organizations the caller follows, newest published first."""
     auth.require_self(user_id)
     return listing.followed_org_activities(user_id)
 
@@ -173,7 +173,7 @@ def joined_calendar(user_id, year, month):
 @doc(response=RecommendResult)
 @auth.user_required
 def recommended(user_id):
-    """Activities and organisations recommended to the caller (see activities/recommend.py)."""
+    """Activities and organizations recommended to the caller (see activities/recommend.py)."""
     auth.require_self(user_id)
     acts, orgs = recommend(user_id)
     return {"acts": recommended_acts_schema.dump(acts), "orgs": orgs_schema.dump(orgs)}

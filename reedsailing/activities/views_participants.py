@@ -51,7 +51,7 @@ def leave_activity():
 @doc(response=ParticipantSchema, many=True)
 @auth.login_required
 def list_participants(act_id):
-    """The participants as `[{person}]` (owner, organisation managers and admins)."""
+    """The participants as `[{person}]` (owner, organization managers and admins)."""
     return participants_schema.dump(joining.participants(auth.current_user(), auth.current_admin(), act_id))
 
 

@@ -1,4 +1,4 @@
-"""Blocks (版块), activity categories and addresses (original-system.md §4.4, §4.10).
+"""Blocks (版块), activity categories and addresses (docs/api.md §7).
 
 Anyone logged in reads them; admins write blocks; any logged-in user may create a
 category or an address (the app does it while creating an activity); admins edit and

@@ -1,4 +1,4 @@
-"""Blocks, categories and addresses: the catalogue activities and organisations refer to.
+"""Blocks, categories and addresses: the catalog activities and organizations refer to.
 
 Deleting never removes an activity: a block in use or an address in use refuses
 (RESTRICT), a category's activities keep existing without a type (SET NULL).

@@ -29,7 +29,7 @@ from reedsailing.seed import system_user
 
 log = logging.getLogger(__name__)
 
-# A new place gets the centre of the 学院路 campus until someone edits the address:
+# A new place gets the center of the 学院路 campus until someone edits the address:
 # the site gives place names only, and a point on campus beats (1.0, 1.0) on a map.
 DEFAULT_LONGITUDE = Decimal("116.347256")
 DEFAULT_LATITUDE = Decimal("39.981891")
@@ -196,7 +196,7 @@ def keywords_of(course):
 
 def address_for(place):
     """The one address of this place name (the oldest, if people made several), created
-    at the campus centre when it does not exist yet."""
+    at the campus center when it does not exist yet."""
     name = (place or UNKNOWN_PLACE)[:PLACE_MAX]
     address = db.session.execute(
         select(Address).where(Address.name == name).order_by(Address.id).limit(1)
@@ -210,10 +210,10 @@ def address_for(place):
 
 def describe(course):
     """The activity text: the course description, then the facts the activity has no
-    field for (teacher, organiser, kinds, enrolment and withdrawal times)."""
+    field for (teacher, organizer, kinds, enrolment and withdrawal times)."""
     facts = [
         ("授课教师", course.teacher),
-        ("组织单位", course.organiser),
+        ("组织单位", course.organizer),
         ("课程类别", " / ".join(course.kinds)),
         ("校区", "、".join(course.campuses)),
         ("选课时间", _span(course.enrol_start, course.enrol_end)),

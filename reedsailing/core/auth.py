@@ -2,7 +2,7 @@
 
 Tokens are signed (itsdangerous) and carry only an id, so checking one costs no
 database query beyond loading the principal. A student token lives `TOKEN_TTL_DAYS`
-(a 401 hangs the mini-program, api-contract.md §2.3); earlier tokens stay valid after a
+(a 401 hangs the mini-program, docs/api.md §1.5); earlier tokens stay valid after a
 new login (several devices). An admin token also carries a fingerprint of the password
 hash, so changing the password logs every console out.
 """

@@ -1,7 +1,7 @@
 """One error shape for the whole API: JSON with a readable Chinese `detail`.
 
 Validation errors are DRF-style (`{"field": ["message"]}`) and also carry `detail`,
-because the mini-program shows `data.detail` first (api-contract.md §2.3).
+because the mini-program shows `data.detail` first (docs/api.md §1.5).
 """
 
 import logging

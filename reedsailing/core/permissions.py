@@ -1,4 +1,4 @@
-"""Role rules shared by features (original-system.md §5, with its defects fixed).
+"""Role rules shared by features (docs/api.md §1.1).
 
 Every rule takes the caller from the token (`auth.current_user/current_admin`), never
 from a body field.
@@ -12,7 +12,7 @@ from reedsailing.models.blocks import PERSONAL
 
 
 def is_org_manager(user_id, org_id):
-    """True when the user has a manager row for the organisation (owners always do)."""
+    """True when the user has a manager row for the organization (owners always do)."""
     if user_id is None or org_id is None:
         return False
     return db.session.scalar(
@@ -21,7 +21,7 @@ def is_org_manager(user_id, org_id):
 
 
 def can_manage_activity(user, admin, activity):
-    """Admins, the activity's owner, and managers of its organisation (not for 个人)."""
+    """Admins, the activity's owner, and managers of its organization (not for 个人)."""
     if admin is not None:
         return True
     if user is None:

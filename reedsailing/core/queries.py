@@ -22,7 +22,7 @@ search_body = SearchBody()
 
 
 def paginate(statement):
-    """Apply `?limit=&offset=` to a select. Lists stay bare arrays (api-contract.md §1)."""
+    """Apply `?limit=&offset=` to a select. Lists stay bare arrays (docs/api.md §1.4)."""
     args = page_query.load(request.args)
     if "limit" in args:
         statement = statement.limit(args["limit"])

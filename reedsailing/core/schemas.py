@@ -1,4 +1,4 @@
-"""Output shapes shared by several features (api-contract.md §4, original-system.md §2.4).
+"""Output shapes shared by several features (docs/api.md §2, original-system.md §2.4).
 
 Nested users are always `PublicUser` (email masked, never openid); only the user
 themself and admins see a whole address, through `users.schemas.UserSchema`.
@@ -59,7 +59,7 @@ class OrgFlatSchema(Schema):
 
 
 class OrgSchema(OrgFlatSchema):
-    """Organisation detail: owner and block nested."""
+    """Organization detail: owner and block nested."""
 
     owner = fields.Nested(PublicUserSchema)
     block = fields.Nested(BlockSchema)

@@ -16,7 +16,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 class MergeSlashesMiddleware:
     """Collapse `//` in the path before routing, without a redirect.
 
-    The mini-program calls `/api//activities/comments/{id}/` (api-contract.md §2.2);
+    The mini-program calls `/api//activities/comments/{id}/` (docs/api.md §1.2);
     Werkzeug's own merge_slashes would answer 308, which is not enough.
     """
 

@@ -423,7 +423,7 @@ def demo_data_command(preset, seed_value, start, progress, **overrides):
     """Fill an empty database with a realistic, reproducible demo campus."""
     sizes = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
     if sizes.users == 0 and (sizes.orgs or sizes.activities):
-        raise click.ClickException("organisations and activities need at least one user")
+        raise click.ClickException("organizations and activities need at least one user")
     started = now()
     counts = populate(sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress)
     seconds = (now() - started).total_seconds()

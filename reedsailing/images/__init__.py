@@ -1,1 +1,1 @@
-"""Uploaded images (organisation and activity avatars) and QR codes."""
+"""Uploaded images (organization and activity avatars) and QR codes."""

@@ -1,4 +1,4 @@
-"""Chart data for the admin console: `[{name, value}]`, one query per chart (§11)."""
+"""Chart data for the admin console: `[{name, value}]`, one query per chart (docs/api.md §18)."""
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,7 @@ def _pairs(statement):
 
 
 def popular_orgs(limit):
-    """Organisations by number of followers, most followed first."""
+    """Organizations by number of followers, most followed first."""
     followers = func.count(Follow.id)
     return _pairs(
         select(Organization.name, followers)

@@ -1,4 +1,4 @@
-"""Avatars (organisations, activities), QR codes, the served uploads and admin charts."""
+"""Avatars (organizations, activities), QR codes, the served uploads and admin charts."""
 
 from flask import Blueprint, current_app, render_template, request, send_from_directory, url_for
 from marshmallow import fields, validate
@@ -52,7 +52,7 @@ chart_query = ChartQuery()
 @auth.login_required
 @limited("upload")
 def upload_org_avatar(org_id):
-    """Upload an organisation's avatar (its managers and admins); answers its URL."""
+    """Upload an organization's avatar (its managers and admins); answers its URL."""
     org = db.session.get(Organization, org_id)
     if org is None:
         raise not_found("未找到组织。")
@@ -76,7 +76,7 @@ def _managed_activity(act_id):
 @auth.login_required
 @limited("upload")
 def upload_activity_avatar(act_id):
-    """Upload an activity's picture (its owner, its organisation's managers, admins)."""
+    """Upload an activity's picture (its owner, its organization's managers, admins)."""
     return {"img": services.replace_avatar(_managed_activity(act_id), "acts")}
 
 
@@ -103,7 +103,7 @@ def qrcode():
 @doc(query=ChartQuery, response=ChartItem, many=True)
 @auth.admin_required
 def popular_orgs_chart():
-    """Organisations by followers, as `[{name, value}]` (admins)."""
+    """Organizations by followers, as `[{name, value}]` (admins)."""
     return charts.popular_orgs(chart_query.load(request.args)["limit"])
 
 
@@ -138,7 +138,7 @@ def charts_page():
 
 @auth.public
 def serve_upload(sub, name):
-    """An uploaded or generated image, public (api-contract.md §12.8)."""
+    """An uploaded or generated image, public (docs/api.md §16)."""
     if sub not in storage.SUBFOLDERS or not storage.SAFE_NAME.fullmatch(name):
         raise not_found()
     response = send_from_directory(storage.folder(sub), name, max_age=30 * 86400)

@@ -1,7 +1,7 @@
 """Reading the `image` part of an upload, whatever content type the client declared.
 
 wx.uploadFile sends multipart/form-data, but the mini-program declares
-`content-type: application/x-www-form-urlencoded` (api-contract.md §7). When the
+`content-type: application/x-www-form-urlencoded` (docs/api.md §16). When the
 declared type is not multipart, the body is parsed as multipart anyway if it starts
 like one (`--<boundary>\r\n`), with the boundary taken from that first line.
 """

@@ -20,7 +20,7 @@ class TimeoutConnection(Connection):
         host = smtp_class(self.mail.server, self.mail.port, timeout=timeout)
         if self.mail.use_tls:
             host.starttls()
-        # A plain relay needs no login (api-contract.md §12.3): only log in with a username.
+        # A plain relay needs no login (docs/operations.md): only log in with a username.
         if self.mail.username:
             host.login(self.mail.username, self.mail.password or "")
         return host

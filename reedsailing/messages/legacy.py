@@ -1,4 +1,4 @@
-"""The first mini-program's plain WebSocket at `/ws/link/<uid>/` (realtime.md, api-contract.md §6).
+"""The first mini-program's plain WebSocket at `/ws/link/<uid>/` (docs/realtime.md).
 
 A migration aid, off unless LEGACY_WS_ENABLED: the app already in students' hands
 keeps its red dot. Its protocol authenticates NOBODY: whoever opens
@@ -82,7 +82,7 @@ def unread_lists(user_ids):
 
 
 class Connection:
-    """One legacy socket; sends are serialised (pushes come from several threads)."""
+    """One legacy socket; sends are serialized (pushes come from several threads)."""
 
     def __init__(self, ws):
         self.ws = ws

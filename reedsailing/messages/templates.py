@@ -1,5 +1,5 @@
 """Notice types and their texts. The numbers and the Chinese texts are those of the
-first version (original-system.md §2.3), trailing newline included; new types get new
+first version (docs/notices.md), trailing newline included; new types get new
 numbers, never a reused one."""
 
 ACT_CONTENT = 1

@@ -16,7 +16,7 @@ class Notice(Model):
     type: Mapped[int] = mapped_column(SmallInteger)
     time: Mapped[datetime] = mapped_column(DateTime, default=now)
     content: Mapped[str] = mapped_column(String(500))
-    # Links, not ownership: deleting the activity or organisation keeps the notice.
+    # Links, not ownership: deleting the activity or organization keeps the notice.
     act_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"), index=True)
     org_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True

@@ -51,7 +51,7 @@ class Follow(Model):
 
 
 class OrgApplication(Model):
-    """A student's request to create an organisation, decided by a super admin."""
+    """A student's request to create an organization, decided by a super admin."""
 
     __tablename__ = "org_applications"
 

@@ -1,1 +1,1 @@
-"""Organisations: applications, managers, followers, feedback."""
+"""Organizations: applications, managers, followers, feedback."""

@@ -1,4 +1,4 @@
-"""`python manage.py orgs ...`: deciding organisation applications from a shell."""
+"""`python manage.py orgs ...`: deciding organization applications from a shell."""
 
 import click
 from flask.cli import AppGroup
@@ -11,13 +11,13 @@ from reedsailing.extensions import db
 from reedsailing.models import OrgApplication
 from reedsailing.models.organizations import APPROVED, PENDING, REJECTED
 
-orgs_cli = AppGroup("orgs", help="Organisation applications: list the pending ones, decide one.")
+orgs_cli = AppGroup("orgs", help="Organization applications: list the pending ones, decide one.")
 DECISIONS = {"approve": APPROVED, "reject": REJECTED}
 
 
 @orgs_cli.command("pending")
 def pending_command():
-    """List the pending organisation applications, oldest first."""
+    """List the pending organization applications, oldest first."""
     applications = db.session.scalars(
         select(OrgApplication)
         .options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
@@ -48,6 +48,6 @@ def decide_command(application_id, decision):
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     if org is not None:
-        click.echo(f"application #{application.id} approved: organisation {org.name!r} created (id {org.id})")
+        click.echo(f"application #{application.id} approved: organization {org.name!r} created (id {org.id})")
     else:
         click.echo(f"application #{application.id} rejected")

@@ -1,7 +1,7 @@
-"""Feedback (用户反馈): students send it, admins read, search and delete it (§4.11).
+"""Feedback (用户反馈): students send it, admins read, search and delete it (docs/api.md §10).
 
 Searches read the query string (`?content=&user=`), never a GET body (the first
-version's defect, original-system.md §13)."""
+version's defect, docs/api.md §19)."""
 
 from flask import request
 from sqlalchemy import select

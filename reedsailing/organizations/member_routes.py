@@ -1,4 +1,4 @@
-"""Managers, follows and the caller's relation to an organisation (§4.2, §4.8, §4.9)."""
+"""Managers, follows and the caller's relation to an organization (docs/api.md §9)."""
 
 from flask import request
 
@@ -39,7 +39,7 @@ person_wraps_schema = PersonWrapSchema(many=True)
 @doc(body=ManagerBody, response=ManagerResult, status=201)
 @auth.login_required
 def add_manager():
-    """Make a verified student a manager of the organisation (its owner, admins)."""
+    """Make a verified student a manager of the organization (its owner, admins)."""
     data = load(manager_body)
     org = services.get_org(data["org"])
     _require_owner(org)
@@ -63,7 +63,7 @@ def remove_manager():
 @doc(response=PersonWrapSchema, many=True)
 @auth.login_required
 def list_managers(org_id):
-    """The organisation's managers as `[{person}]`, owner first."""
+    """The organization's managers as `[{person}]`, owner first."""
     services.get_org(org_id)
     return person_wraps_schema.dump(members.managers_of(org_id))
 
@@ -72,7 +72,7 @@ def list_managers(org_id):
 @doc(response=OrgWrapSchema, many=True)
 @auth.login_required
 def list_managed_orgs(user_id):
-    """The organisations a user manages as `[{org}]` (the user, admins)."""
+    """The organizations a user manages as `[{org}]` (the user, admins)."""
     auth.require_self_or_admin(user_id)
     return org_wraps_schema.dump(db.session.scalars(paginate(members.managed_rows(user_id))))
 
@@ -81,7 +81,7 @@ def list_managed_orgs(user_id):
 @doc(body=SearchBody, response=OrgWrapSchema, many=True)
 @auth.login_required
 def search_managed_orgs(user_id):
-    """Search the organisations a user manages by name (the user, admins)."""
+    """Search the organizations a user manages by name (the user, admins)."""
     auth.require_self_or_admin(user_id)
     term = search_term(json_body())
     return org_wraps_schema.dump(db.session.scalars(paginate(members.managed_rows(user_id, term))))
@@ -94,7 +94,7 @@ def search_managed_orgs(user_id):
 @doc(body=FollowBody, response=MemberRowSchema, status=201)
 @auth.login_required
 def follow_org():
-    """Follow an organisation; a second follow is 400 `non_field_errors` (the app's "done")."""
+    """Follow an organization; a second follow is 400 `non_field_errors` (the app's "done")."""
     data = load(follow_body)
     person = data.get("person")
     if auth.current_admin() is None:
@@ -122,7 +122,7 @@ def unfollow_org():
 @doc(response=OrgWrapSchema, many=True)
 @auth.login_required
 def list_followed_orgs(user_id):
-    """The organisations a user follows as `[{org}]` (the user, admins)."""
+    """The organizations a user follows as `[{org}]` (the user, admins)."""
     auth.require_self_or_admin(user_id)
     return org_wraps_schema.dump(db.session.scalars(paginate(members.followed_rows(user_id))))
 
@@ -131,7 +131,7 @@ def list_followed_orgs(user_id):
 @doc(body=OrgRelationBody, response=OrgRelationResult)
 @auth.user_required
 def org_relation():
-    """The caller's `{isFollower, isManager, isOwner}` for an organisation."""
+    """The caller's `{isFollower, isManager, isOwner}` for an organization."""
     data = load(relation_body)
     if "user" in data:
         auth.require_self(data["user"])

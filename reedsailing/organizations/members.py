@@ -1,4 +1,4 @@
-"""Managers, followers and the caller's relation to an organisation (§4.2, §4.8, §4.9).
+"""Managers, followers and the caller's relation to an organization (docs/api.md §9).
 
 Uniqueness of (org, user) in `org_managers` and `follows` is a database constraint, so
 duplicate and concurrent requests end with one row and a clean 400 for the loser.
@@ -61,7 +61,7 @@ def managers_of(org_id):
 
 
 def _org_rows(model, user_id, term=None):
-    """`model` rows (OrgManager or Follow) of a user with the organisation detail loaded."""
+    """`model` rows (OrgManager or Follow) of a user with the organization detail loaded."""
     query = (
         select(model)
         .join(Organization, Organization.id == model.org_id)
@@ -86,7 +86,7 @@ def followed_rows(user_id):
 
 
 def follow(org_id, user_id):
-    """Follow an organisation; following twice is the 400 the app treats as success."""
+    """Follow an organization; following twice is the 400 the app treats as success."""
     if db.session.get(Organization, org_id) is None:
         raise not_found("未找到组织。")
     row = Follow(org_id=org_id, user_id=user_id)
@@ -108,7 +108,7 @@ def unfollow(org_id, user_id):
 
 
 def relation(org, user_id):
-    """The caller's flags for the organisation page (one query)."""
+    """The caller's flags for the organization page (one query)."""
     is_follower, is_manager = db.session.execute(
         select(
             exists().where(Follow.org_id == org.id, Follow.user_id == user_id),

@@ -1,5 +1,4 @@
-"""Organisations and their applications (api-contract.md §5.2, §10; original-system.md
-§4.6, §4.7). Managers, follows and feedback are in the sibling `*_routes` modules,
+"""Organizations and their applications (docs/api.md §8). Managers, follows and feedback are in the sibling `*_routes` modules,
 which add their views to this blueprint."""
 
 from flask import Blueprint, request
@@ -49,7 +48,7 @@ org_flat_schema = OrgFlatSchema()
 @doc(body=ApplicationBody, response=ApplicationFlatSchema, status=201)
 @auth.user_required
 def apply_for_org():
-    """Apply to create an organisation (verified students; an admin decides)."""
+    """Apply to create an organization (verified students; an admin decides)."""
     data = load(application_body)
     if "user" in data:
         auth.require_self(data["user"])
@@ -61,7 +60,7 @@ def apply_for_org():
 @doc(query=ApplicationQuery, response=ApplicationSchema, many=True)
 @auth.admin_required
 def list_applications():
-    """List organisation applications, optionally `?status=0|1|2` (admins)."""
+    """List organization applications, optionally `?status=0|1|2` (admins)."""
     args = application_query.load(request.args)
     query = select(OrgApplication).options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
     if "status" in args:
@@ -73,7 +72,7 @@ def list_applications():
 @doc(response=ApplicationSchema)
 @auth.admin_required
 def get_application(application_id):
-    """Read an organisation application (admins)."""
+    """Read an organization application (admins)."""
     return application_schema.dump(services.get_application(application_id, detail=True))
 
 
@@ -81,7 +80,7 @@ def get_application(application_id):
 @doc(status=204)
 @auth.admin_required
 def delete_application(application_id):
-    """Delete an organisation application (admins)."""
+    """Delete an organization application (admins)."""
     db.session.delete(services.get_application(application_id))
     db.session.commit()
     return "", 204
@@ -101,7 +100,7 @@ def decide_application(application_id):
     return body
 
 
-# ---- organisations ----------------------------------------------------------------
+# ---- organizations ----------------------------------------------------------------
 
 
 def _org_list(query):
@@ -112,7 +111,7 @@ def _org_list(query):
 @doc(response=OrgSchema, many=True)
 @auth.login_required
 def list_orgs():
-    """List all organisations."""
+    """List all organizations."""
     return _org_list(services.org_query())
 
 
@@ -120,7 +119,7 @@ def list_orgs():
 @doc(body=OrgCreateBody, response=OrgFlatSchema, status=201)
 @auth.admin_required
 def create_org():
-    """Create an organisation directly; its owner becomes a manager (admins)."""
+    """Create an organization directly; its owner becomes a manager (admins)."""
     return org_flat_schema.dump(services.create_org(load(org_create_body))), 201
 
 
@@ -128,7 +127,7 @@ def create_org():
 @doc(body=SearchBody, response=OrgSchema, many=True)
 @auth.login_required
 def search_orgs():
-    """Search organisations by name."""
+    """Search organizations by name."""
     term = search_term(json_body())
     return _org_list(services.org_query().where(contains(Organization.name, term)))
 
@@ -143,7 +142,7 @@ def _block(block_id):
 @doc(response=OrgSchema, many=True)
 @auth.login_required
 def list_block_orgs(block_id):
-    """List the organisations of a block."""
+    """List the organizations of a block."""
     _block(block_id)
     return _org_list(services.org_query().where(Organization.block_id == block_id))
 
@@ -152,7 +151,7 @@ def list_block_orgs(block_id):
 @doc(body=SearchBody, response=OrgSchema, many=True)
 @auth.login_required
 def search_block_orgs(block_id):
-    """Search the organisations of a block by name."""
+    """Search the organizations of a block by name."""
     _block(block_id)
     term = search_term(json_body())
     query = services.org_query().where(Organization.block_id == block_id, contains(Organization.name, term))
@@ -163,7 +162,7 @@ def search_block_orgs(block_id):
 @doc(response=OrgSchema)
 @auth.login_required
 def get_org(org_id):
-    """Read an organisation (404 for an unknown id, which the app relies on)."""
+    """Read an organization (404 for an unknown id, which the app relies on)."""
     return org_schema.dump(services.get_org(org_id, detail=True))
 
 
@@ -171,7 +170,7 @@ def get_org(org_id):
 @doc(body=OrgUpdateBody, response=OrgSchema)
 @auth.login_required
 def update_org(org_id):
-    """Edit an organisation's name, description or avatar (its managers, admins)."""
+    """Edit an organization's name, description or avatar (its managers, admins)."""
     org = services.get_org(org_id)
     _require_manager(org)
     services.update_org(org, load(org_update_body))
@@ -182,7 +181,7 @@ def update_org(org_id):
 @doc(status=204)
 @auth.admin_required
 def delete_org(org_id):
-    """Delete an organisation with its activities (admins)."""
+    """Delete an organization with its activities (admins)."""
     services.delete_org(services.get_org(org_id))
     return "", 204
 
@@ -191,7 +190,7 @@ def delete_org(org_id):
 @doc(body=OwnerBody, response=OwnerResult)
 @auth.login_required
 def transfer_owner(org_id):
-    """Hand an organisation to another verified student, who also becomes a manager."""
+    """Hand an organization to another verified student, who also becomes a manager."""
     org = services.get_org(org_id)
     _require_owner(org)
     new_owner = services.transfer_ownership(org, load(owner_body)["owner"])

@@ -1,4 +1,4 @@
-"""Bodies and answers of the organisation routes (original-system.md §2.4, §4.6-§4.11)."""
+"""Bodies and answers of the organization routes (docs/api.md §8-§10)."""
 
 from marshmallow import fields, validate
 
@@ -130,13 +130,13 @@ class ReceiversResult(Schema):
 
 
 class OrgWrapSchema(Schema):
-    """`{org: OrgDetail}` (followed and managed organisations)."""
+    """`{org: OrgDetail}` (followed and managed organizations)."""
 
     org = fields.Nested(OrgSchema)
 
 
 class PersonWrapSchema(Schema):
-    """`{person: User}` (an organisation's managers)."""
+    """`{person: User}` (an organization's managers)."""
 
     person = fields.Nested(PublicUserSchema, attribute="user")
 

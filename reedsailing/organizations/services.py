@@ -1,4 +1,4 @@
-"""Organisation applications, organisations and ownership (original-system.md §4.6, §4.7).
+"""Organization applications, organizations and ownership (docs/api.md §8).
 
 Every function is one unit of work: it checks, writes, notifies through
 `messages.services.notify` and commits. Races are settled by the database: the unique
@@ -32,12 +32,12 @@ def unknown_pk(field, pk):
 
 
 def org_query():
-    """Organisations with owner and block loaded (the detail shape, one query)."""
+    """Organizations with owner and block loaded (the detail shape, one query)."""
     return select(Organization).options(joinedload(Organization.owner), joinedload(Organization.block))
 
 
 def get_org(org_id, detail=False):
-    """The organisation or 404; `detail=True` also loads what `OrgSchema` nests."""
+    """The organization or 404; `detail=True` also loads what `OrgSchema` nests."""
     if detail:
         org = db.session.scalars(org_query().where(Organization.id == org_id)).first()
     else:
@@ -71,7 +71,7 @@ def _name_taken(name, except_org_id=None):
 
 
 def apply(user, data):
-    """A verified student asks for a new organisation; one pending application per name."""
+    """A verified student asks for a new organization; one pending application per name."""
     if not user.verified:
         raise forbidden("请先完成邮箱认证再申请创建组织。")
     name = data["name"].strip()
@@ -112,7 +112,7 @@ def decide(application_id, status):
     """Approve (1) or reject (2) a pending application; returns (application, org|None).
 
     The status flip is a conditional UPDATE, so of two admins deciding at once exactly
-    one wins and the other gets "already decided". Approval creates the organisation
+    one wins and the other gets "already decided". Approval creates the organization
     (applicant = owner and manager, description copied) in the same transaction.
     """
     application = get_application(application_id)
@@ -144,18 +144,18 @@ def decide(application_id, status):
         db.session.add(OrgManager(org_id=org.id, user_id=application.user_id))
         notify(templates.ORG_APPLY_RESULT, [application.user_id], org=org, approved=True)
     else:
-        # There is no organisation to link: the application lends its name to the text.
+        # There is no organization to link: the application lends its name to the text.
         notify(templates.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
     db.session.commit()
     db.session.refresh(application)
     return application, org
 
 
-# ---- organisations ----------------------------------------------------------------
+# ---- organizations ----------------------------------------------------------------
 
 
 def create_org(data):
-    """An admin creates an organisation directly; its owner becomes a manager."""
+    """An admin creates an organization directly; its owner becomes a manager."""
     owner = get_student(data["owner"], "owner")
     name = data["name"].strip()
     if not name:
@@ -243,7 +243,7 @@ def ensure_manager(org_id, user_id):
 
 
 def block_in_use(block_id):
-    """True when organisations, activities or applications still belong to the block."""
+    """True when organizations, activities or applications still belong to the block."""
     return db.session.scalar(
         select(
             exists().where(Organization.block_id == block_id)

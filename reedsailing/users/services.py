@@ -73,7 +73,7 @@ def update_profile(user, changes):
     return user
 
 
-def _normalise_email(email):
+def _normalize_email(email):
     email = email.strip().lower()
     if not EMAIL_PATTERN.fullmatch(email):
         raise bad_request("邮箱格式不正确。", status=1)
@@ -96,7 +96,7 @@ def _bound_to_other(email, user):
 
 def send_verification(user, email):
     """Mail a 6-character code for `email` to the caller; one send per 60 s per address."""
-    email = _normalise_email(email)
+    email = _normalize_email(email)
     if _bound_to_other(email, user):
         raise bad_request("该邮箱已绑定其他账号。", status=1)
     config = current_app.config
@@ -137,7 +137,7 @@ def send_verification(user, email):
 
 def verify_email(user, email, code):
     """Bind `email` to the caller when `code` is the one mailed to them for it."""
-    email = _normalise_email(email)
+    email = _normalize_email(email)
     row = db.session.execute(
         select(EmailCode).where(EmailCode.user_id == user.id, EmailCode.email == email)
     ).scalar_one_or_none()

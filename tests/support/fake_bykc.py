@@ -1,4 +1,4 @@
-"""A fake 博雅 course site on loopback speaking the protocol of bykc-protocol.md.
+"""A fake 博雅 course site on loopback speaking the protocol of docs/boya.md.
 
 It has its own RSA key pair (made here, per instance) and serves:
 - `GET /sscv/cas/login` -> 302 to `/sso/login?service=.../sscv/casLogin`;
