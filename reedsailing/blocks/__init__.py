@@ -1,1 +1,2 @@
-"""Blocks (版块), categories and addresses."""
+"""Blocks (版块), activity categories and addresses: the catalog activities and
+organizations refer to (docs/api.md §7)."""

@@ -4,32 +4,15 @@ Anyone logged in reads them; admins write blocks; any logged-in user may create 
 category or an address (the app does it while creating an activity); admins edit and
 delete them."""
 
-from flask import Blueprint
-from sqlalchemy import select
-
 from reedsailing.blocks import services
+from reedsailing.blocks.blueprint import bp
+from reedsailing.blocks.schemas import AddressBody, NameBody
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import ApiError
-from reedsailing.core.fields import DecimalString, Schema, Text
+from reedsailing.core.db import get_or_404
 from reedsailing.core.http import load
-from reedsailing.core.queries import paginate
 from reedsailing.core.schemas import AddressSchema, BlockSchema, CategorySchema, EmptySchema
-from reedsailing.extensions import db
 from reedsailing.models import Address, Block, Category
-
-bp = Blueprint("blocks", __name__, url_prefix="/api")
-
-
-class NameBody(Schema):
-    name = Text(50, min_length=1, required=True)
-
-
-class AddressBody(Schema):
-    name = Text(50, min_length=1, required=True)
-    longitude = DecimalString(minimum=-180, maximum=180, required=True)
-    latitude = DecimalString(minimum=-90, maximum=90, required=True)
-
 
 name_body = NameBody()
 address_body = AddressBody()
@@ -42,13 +25,6 @@ address_schema = AddressSchema()
 addresses_schema = AddressSchema(many=True)
 
 
-def _name():
-    name = load(name_body)["name"].strip()
-    if not name:
-        raise ApiError(400, "该字段不能为空。", name=["该字段不能为空。"])
-    return name
-
-
 # ---- blocks -----------------------------------------------------------------------
 
 
@@ -57,7 +33,7 @@ def _name():
 @auth.login_required
 def list_blocks():
     """List the blocks."""
-    return blocks_schema.dump(db.session.scalars(paginate(select(Block).order_by(Block.id))))
+    return blocks_schema.dump(services.catalog(Block))
 
 
 @bp.post("/blocks/")
@@ -65,7 +41,7 @@ def list_blocks():
 @auth.admin_required
 def create_block():
     """Create a block (admins)."""
-    return block_schema.dump(services.save_block(_name())), 201
+    return block_schema.dump(services.create_block(load(name_body)["name"])), 201
 
 
 @bp.get("/blocks/<int:block_id>/")
@@ -73,7 +49,7 @@ def create_block():
 @auth.login_required
 def get_block(block_id):
     """Read a block."""
-    return block_schema.dump(services.get(Block, block_id, "版块"))
+    return block_schema.dump(get_or_404(Block, block_id, services.BLOCK_NOT_FOUND))
 
 
 @bp.put("/blocks/<int:block_id>/")
@@ -81,8 +57,7 @@ def get_block(block_id):
 @auth.admin_required
 def rename_block(block_id):
     """Rename a block (admins)."""
-    block = services.get(Block, block_id, "版块")
-    return block_schema.dump(services.save_block(_name(), block))
+    return block_schema.dump(services.rename_block(block_id, load(name_body)["name"]))
 
 
 @bp.delete("/blocks/<int:block_id>/")
@@ -90,7 +65,7 @@ def rename_block(block_id):
 @auth.admin_required
 def delete_block(block_id):
     """Delete an empty, non-fixed block (admins)."""
-    services.delete_block(services.get(Block, block_id, "版块"))
+    services.delete_block(block_id)
     return "", 204
 
 
@@ -102,7 +77,7 @@ def delete_block(block_id):
 @auth.login_required
 def list_categories():
     """List the activity categories."""
-    return categories_schema.dump(db.session.scalars(paginate(select(Category).order_by(Category.id))))
+    return categories_schema.dump(services.catalog(Category))
 
 
 @bp.post("/activities/categories/")
@@ -110,7 +85,7 @@ def list_categories():
 @auth.login_required
 def create_category():
     """Create a category (names are unique); answers `{id, name}`."""
-    return category_schema.dump(services.save_category(_name())), 201
+    return category_schema.dump(services.create_category(load(name_body)["name"])), 201
 
 
 @bp.put("/activities/categories/<int:category_id>/")
@@ -118,8 +93,7 @@ def create_category():
 @auth.admin_required
 def rename_category(category_id):
     """Rename a category (admins)."""
-    category = services.get(Category, category_id, "分类")
-    return category_schema.dump(services.save_category(_name(), category))
+    return category_schema.dump(services.rename_category(category_id, load(name_body)["name"]))
 
 
 @bp.delete("/activities/categories/<int:category_id>/")
@@ -127,7 +101,7 @@ def rename_category(category_id):
 @auth.admin_required
 def delete_category(category_id):
     """Delete a category; its activities stay, without a type (admins). Answers `{}`."""
-    services.delete_category(services.get(Category, category_id, "分类"))
+    services.delete_category(category_id)
     # 200 `{}` rather than the first version's 204: no client calls this route, and
     # every /api answer is JSON (tests/test_api_common.py).
     return {}
@@ -141,7 +115,7 @@ def delete_category(category_id):
 @auth.login_required
 def list_addresses():
     """List the addresses."""
-    return addresses_schema.dump(db.session.scalars(paginate(select(Address).order_by(Address.id))))
+    return addresses_schema.dump(services.catalog(Address))
 
 
 @bp.post("/activities/addresses/")
@@ -157,8 +131,7 @@ def create_address():
 @auth.admin_required
 def update_address(address_id):
     """Edit an address (admins; partial)."""
-    address = services.get(Address, address_id, "地址")
-    return address_schema.dump(services.save_address(load(address_update_body), address))
+    return address_schema.dump(services.save_address(load(address_update_body), address_id))
 
 
 @bp.delete("/activities/addresses/<int:address_id>/")
@@ -166,5 +139,5 @@ def update_address(address_id):
 @auth.admin_required
 def delete_address(address_id):
     """Delete an address no activity uses (admins)."""
-    services.delete_address(services.get(Address, address_id, "地址"))
+    services.delete_address(address_id)
     return "", 204

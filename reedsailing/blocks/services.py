@@ -4,108 +4,134 @@ Deleting never removes an activity: a block in use or an address in use refuses
 (RESTRICT), a category's activities keep existing without a type (SET NULL).
 """
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 from sqlalchemy import delete, exists, select, update
-from sqlalchemy.exc import IntegrityError
 
-from reedsailing.core.errors import ApiError, bad_request, not_found
+from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.errors import bad_request, field_error
+from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Address, Block, Category
+from reedsailing.models import Activity, Address, Block, Category, OrgApplication, Organization
 from reedsailing.models.blocks import SEED_BLOCKS
-from reedsailing.organizations.services import block_in_use
 
-
-def _name_error(message):
-    return ApiError(400, message, name=[message])
-
-
-def get(model, pk, what):
-    row = db.session.get(model, pk)
-    if row is None:
-        raise not_found(f"未找到该{what}。")
-    return row
-
-
-def _save_named(row, message):
-    """Commit a row with a unique `name`; a clash (even a concurrent one) is 400 `name`."""
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise _name_error(message) from error
-    return row
-
-
-def _taken(model, name, except_id=None):
-    condition = [model.name == name]
-    if except_id is not None:
-        condition.append(model.id != except_id)
-    return db.session.scalar(select(exists().where(*condition)))
-
+Named = TypeVar("Named", Block, Category)
 
 BLOCK_TAKEN = "已经存在该名称的版块。"
 CATEGORY_TAKEN = "已经存在该名称的分类。"
+BLOCK_IN_USE = "该版块下仍有组织、活动或组织申请，不能删除。"
+ADDRESS_IN_USE = "该地址仍被活动使用，不能删除。"
+BLOCK_NOT_FOUND = "未找到该版块。"
+CATEGORY_NOT_FOUND = "未找到该分类。"
+ADDRESS_NOT_FOUND = "未找到该地址。"
 
 
-def save_block(name, block=None):
-    """Create a block, or rename one (renaming to its own name is fine)."""
-    if _taken(Block, name, block.id if block else None):
-        raise _name_error(BLOCK_TAKEN)
-    if block is None:
-        block = Block(name=name)
-        db.session.add(block)
-    block.name = name
-    return _save_named(block, BLOCK_TAKEN)
+def catalog(model: type[Named] | type[Address]) -> Sequence[Any]:
+    """One page (`?limit=&offset=`) of blocks, categories or addresses, by id."""
+    return db.session.scalars(paginate(select(model).order_by(model.id))).all()
 
 
-def delete_block(block):
+def _required_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise field_error("name", "该字段不能为空。")
+    return name
+
+
+def _save_named(model: type[Named], name: str, row: Named | None, taken: str) -> Named:
+    """Create a row with a unique `name`, or rename one (its own name is fine).
+
+    A clash, even a concurrent one the check did not see, is 400 `name`.
+    """
+    name = _required_name(name)
+    condition = [model.name == name]
+    if row is not None:
+        condition.append(model.id != row.id)
+    if db.session.scalar(select(exists().where(*condition))):
+        raise field_error("name", taken)
+    if row is None:
+        row = model(name=name)
+        db.session.add(row)
+    row.name = name
+    commit_or(field_error("name", taken))
+    return row
+
+
+# ---- blocks -----------------------------------------------------------------------
+
+
+def create_block(name: str) -> Block:
+    return _save_named(Block, name, None, BLOCK_TAKEN)
+
+
+def rename_block(block_id: int, name: str) -> Block:
+    block = get_or_404(Block, block_id, BLOCK_NOT_FOUND)
+    return _save_named(Block, name, block, BLOCK_TAKEN)
+
+
+def block_in_use(block_id: int) -> bool:
+    """True when organizations, activities or applications still belong to the block."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(Organization.block_id == block_id)
+                | exists().where(Activity.block_id == block_id)
+                | exists().where(OrgApplication.block_id == block_id)
+            )
+        )
+    )
+
+
+def delete_block(block_id: int) -> None:
+    block = get_or_404(Block, block_id, BLOCK_NOT_FOUND)
     if block.id in SEED_BLOCKS:
         raise bad_request("固定版块（1-5）是小程序写死的，不能删除。")
     if block_in_use(block.id):
-        raise bad_request("该版块下仍有组织、活动或组织申请，不能删除。")
-    try:
-        db.session.execute(delete(Block).where(Block.id == block.id))
-        db.session.commit()
-    except IntegrityError as error:  # something moved in meanwhile (FK RESTRICT)
-        db.session.rollback()
-        raise bad_request("该版块下仍有组织、活动或组织申请，不能删除。") from error
+        raise bad_request(BLOCK_IN_USE)
+    db.session.execute(delete(Block).where(Block.id == block.id))
+    commit_or(bad_request(BLOCK_IN_USE))  # something moved in meanwhile (FK RESTRICT)
 
 
-def save_category(name, category=None):
-    if _taken(Category, name, category.id if category else None):
-        raise _name_error(CATEGORY_TAKEN)
-    if category is None:
-        category = Category(name=name)
-        db.session.add(category)
-    category.name = name
-    return _save_named(category, CATEGORY_TAKEN)
+# ---- categories -------------------------------------------------------------------
 
 
-def delete_category(category):
+def create_category(name: str) -> Category:
+    return _save_named(Category, name, None, CATEGORY_TAKEN)
+
+
+def rename_category(category_id: int, name: str) -> Category:
+    category = get_or_404(Category, category_id, CATEGORY_NOT_FOUND)
+    return _save_named(Category, name, category, CATEGORY_TAKEN)
+
+
+def delete_category(category_id: int) -> None:
     """The category's activities stay, without a type (also what the FK's SET NULL does)."""
+    category = get_or_404(Category, category_id, CATEGORY_NOT_FOUND)
     db.session.execute(update(Activity).where(Activity.category_id == category.id).values(category_id=None))
     db.session.execute(delete(Category).where(Category.id == category.id))
     db.session.commit()
 
 
-ADDRESS_IN_USE = "该地址仍被活动使用，不能删除。"
+# ---- addresses --------------------------------------------------------------------
 
 
-def save_address(data, address=None):
-    if address is None:
+def save_address(data: dict[str, Any], address_id: int | None = None) -> Address:
+    """Create an address, or edit one (`address_id`; `data` may be partial)."""
+    if address_id is None:
         address = Address()
         db.session.add(address)
+    else:
+        address = get_or_404(Address, address_id, ADDRESS_NOT_FOUND)
     for key, value in data.items():
         setattr(address, key, value)
     db.session.commit()
     return address
 
 
-def delete_address(address):
+def delete_address(address_id: int) -> None:
+    address = get_or_404(Address, address_id, ADDRESS_NOT_FOUND)
     if db.session.scalar(select(exists().where(Activity.address_id == address.id))):
         raise bad_request(ADDRESS_IN_USE)
-    try:
-        db.session.execute(delete(Address).where(Address.id == address.id))
-        db.session.commit()
-    except IntegrityError as error:  # an activity took it meanwhile (FK RESTRICT)
-        db.session.rollback()
-        raise bad_request(ADDRESS_IN_USE) from error
+    db.session.execute(delete(Address).where(Address.id == address.id))
+    commit_or(bad_request(ADDRESS_IN_USE))  # an activity took it meanwhile (FK RESTRICT)
