@@ -126,6 +126,7 @@ def register_blueprints(app):
     from reedsailing.activities.routes import bp as activities_bp
     from reedsailing.admin.routes import bp as admin_bp
     from reedsailing.blocks.routes import bp as blocks_bp
+    from reedsailing.feedback.routes import bp as feedback_bp
     from reedsailing.images.routes import bp as images_bp
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
@@ -139,6 +140,7 @@ def register_blueprints(app):
         admin_bp,
         blocks_bp,
         organizations_bp,
+        feedback_bp,
         activities_bp,
         images_bp,
         messages_bp,

@@ -13,7 +13,7 @@ from reedsailing.core.db import commit_or, get_or_404
 from reedsailing.core.errors import bad_request, field_error
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Address, Block, Category, OrgApplication, Organization
+from reedsailing.models import Activity, Address, Block, Category, Organization, OrgApplication
 from reedsailing.models.blocks import SEED_BLOCKS
 
 Named = TypeVar("Named", Block, Category)

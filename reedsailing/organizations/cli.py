@@ -2,14 +2,11 @@
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reedsailing.core.errors import ApiError
 from reedsailing.core.timeutil import format_time
-from reedsailing.extensions import db
-from reedsailing.models import OrgApplication
-from reedsailing.models.organizations import APPROVED, PENDING, REJECTED
+from reedsailing.models.organizations import APPROVED, REJECTED
+from reedsailing.organizations.services import applications as services
 
 orgs_cli = AppGroup("orgs", help="Organization applications: list the pending ones, decide one.")
 DECISIONS = {"approve": APPROVED, "reject": REJECTED}
@@ -18,12 +15,7 @@ DECISIONS = {"approve": APPROVED, "reject": REJECTED}
 @orgs_cli.command("pending")
 def pending_command():
     """List the pending organization applications, oldest first."""
-    applications = db.session.scalars(
-        select(OrgApplication)
-        .options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
-        .where(OrgApplication.status == PENDING)
-        .order_by(OrgApplication.id)
-    ).all()
+    applications = services.pending_applications()
     if not applications:
         click.echo("no pending applications")
         return
@@ -41,10 +33,8 @@ def pending_command():
 @click.argument("decision", type=click.Choice(sorted(DECISIONS)))
 def decide_command(application_id, decision):
     """Approve or reject application ID; the applicant is notified (notice 6)."""
-    from reedsailing.organizations.services import decide
-
     try:
-        application, org = decide(application_id, DECISIONS[decision])
+        application, org = services.decide(application_id, DECISIONS[decision])
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     if org is not None:

@@ -1,20 +1,15 @@
-"""Organizations and their applications (docs/api.md §8). Managers, follows and feedback are in the sibling `*_routes` modules,
-which add their views to this blueprint."""
+"""Organizations, their applications (docs/api.md §8), managers, follows and the
+caller's relation to an organization (§9)."""
 
-from flask import Blueprint, request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask import request
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import forbidden, not_found
 from reedsailing.core.http import json_body, load
-from reedsailing.core.permissions import is_org_manager
-from reedsailing.core.queries import SearchBody, contains, paginate, search_term
+from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
-from reedsailing.extensions import db
-from reedsailing.models import Block, Organization, OrgApplication
-from reedsailing.organizations import services
+from reedsailing.core.wire import with_receivers
+from reedsailing.organizations.blueprint import bp
 from reedsailing.organizations.schemas import (
     ApplicationBody,
     ApplicationFlatSchema,
@@ -22,23 +17,40 @@ from reedsailing.organizations.schemas import (
     ApplicationSchema,
     DecisionBody,
     DecisionResult,
+    FollowBody,
+    ManagerBody,
+    ManagerResult,
+    MemberQuery,
+    MemberRowSchema,
     OrgCreateBody,
+    OrgRelationBody,
+    OrgRelationResult,
     OrgUpdateBody,
+    OrgWrapSchema,
     OwnerBody,
     OwnerResult,
+    PersonWrapSchema,
+    ReceiversResult,
 )
+from reedsailing.organizations.services import applications, members, organizations
 
-bp = Blueprint("organizations", __name__, url_prefix="/api")
 application_body = ApplicationBody()
 decision_body = DecisionBody()
 application_query = ApplicationQuery()
 org_create_body = OrgCreateBody()
 org_update_body = OrgUpdateBody(partial=True)
 owner_body = OwnerBody()
+manager_body = ManagerBody()
+member_query = MemberQuery()
+follow_body = FollowBody()
+relation_body = OrgRelationBody()
 application_flat_schema = ApplicationFlatSchema()
 application_schema = ApplicationSchema()
 applications_schema = ApplicationSchema(many=True)
 org_flat_schema = OrgFlatSchema()
+member_row_schema = MemberRowSchema()
+org_wraps_schema = OrgWrapSchema(many=True)
+person_wraps_schema = PersonWrapSchema(many=True)
 
 
 # ---- applications -----------------------------------------------------------------
@@ -52,8 +64,7 @@ def apply_for_org():
     data = load(application_body)
     if "user" in data:
         auth.require_self(data["user"])
-    application = services.apply(auth.current_user(), data)
-    return application_flat_schema.dump(application), 201
+    return application_flat_schema.dump(applications.apply(auth.current_user(), data)), 201
 
 
 @bp.get("/organizations/applications/")
@@ -61,11 +72,8 @@ def apply_for_org():
 @auth.admin_required
 def list_applications():
     """List organization applications, optionally `?status=0|1|2` (admins)."""
-    args = application_query.load(request.args)
-    query = select(OrgApplication).options(joinedload(OrgApplication.user), joinedload(OrgApplication.block))
-    if "status" in args:
-        query = query.where(OrgApplication.status == args["status"])
-    return applications_schema.dump(db.session.scalars(paginate(query.order_by(OrgApplication.id))))
+    status = load(application_query, request.args).get("status")
+    return applications_schema.dump(applications.list_applications(status))
 
 
 @bp.get("/organizations/applications/<int:application_id>/")
@@ -73,7 +81,7 @@ def list_applications():
 @auth.admin_required
 def get_application(application_id):
     """Read an organization application (admins)."""
-    return application_schema.dump(services.get_application(application_id, detail=True))
+    return application_schema.dump(applications.get_application(application_id, detail=True))
 
 
 @bp.delete("/organizations/applications/<int:application_id>/")
@@ -81,8 +89,7 @@ def get_application(application_id):
 @auth.admin_required
 def delete_application(application_id):
     """Delete an organization application (admins)."""
-    db.session.delete(services.get_application(application_id))
-    db.session.commit()
+    applications.delete_application(application_id)
     return "", 204
 
 
@@ -91,20 +98,14 @@ def delete_application(application_id):
 @auth.admin_required
 def decide_application(application_id):
     """Approve (status 1, answers 201) or reject (status 2, answers 200) an application (admins)."""
-    status = load(decision_body)["status"]
-    application, org = services.decide(application_id, status)
-    body = {"status": application.status, "__receivers__": [application.user_id]}
+    application, org = applications.decide(application_id, load(decision_body)["status"])
+    body = with_receivers({"status": application.status}, [application.user_id])
     if org is not None:
-        body["org"] = org.id
-        return body, 201
+        return {**body, "org": org.id}, 201
     return body
 
 
 # ---- organizations ----------------------------------------------------------------
-
-
-def _org_list(query):
-    return orgs_schema.dump(db.session.scalars(paginate(query.order_by(Organization.id))))
 
 
 @bp.get("/organizations/")
@@ -112,7 +113,7 @@ def _org_list(query):
 @auth.login_required
 def list_orgs():
     """List all organizations."""
-    return _org_list(services.org_query())
+    return orgs_schema.dump(organizations.list_orgs())
 
 
 @bp.post("/organizations/")
@@ -120,7 +121,7 @@ def list_orgs():
 @auth.admin_required
 def create_org():
     """Create an organization directly; its owner becomes a manager (admins)."""
-    return org_flat_schema.dump(services.create_org(load(org_create_body))), 201
+    return org_flat_schema.dump(organizations.create_org(load(org_create_body))), 201
 
 
 @bp.post("/organizations/search/")
@@ -128,14 +129,7 @@ def create_org():
 @auth.login_required
 def search_orgs():
     """Search organizations by name."""
-    term = search_term(json_body())
-    return _org_list(services.org_query().where(contains(Organization.name, term)))
-
-
-def _block(block_id):
-    if db.session.get(Block, block_id) is None:
-        raise not_found("未找到版块。")
-    return block_id
+    return orgs_schema.dump(organizations.list_orgs(term=search_term(json_body())))
 
 
 @bp.get("/blocks/organizations/<int:block_id>/")
@@ -143,8 +137,7 @@ def _block(block_id):
 @auth.login_required
 def list_block_orgs(block_id):
     """List the organizations of a block."""
-    _block(block_id)
-    return _org_list(services.org_query().where(Organization.block_id == block_id))
+    return orgs_schema.dump(organizations.list_orgs(block_id=block_id))
 
 
 @bp.post("/blocks/organizations/search/<int:block_id>/")
@@ -152,10 +145,7 @@ def list_block_orgs(block_id):
 @auth.login_required
 def search_block_orgs(block_id):
     """Search the organizations of a block by name."""
-    _block(block_id)
-    term = search_term(json_body())
-    query = services.org_query().where(Organization.block_id == block_id, contains(Organization.name, term))
-    return _org_list(query)
+    return orgs_schema.dump(organizations.list_orgs(term=search_term(json_body()), block_id=block_id))
 
 
 @bp.get("/organizations/<int:org_id>/")
@@ -163,7 +153,7 @@ def search_block_orgs(block_id):
 @auth.login_required
 def get_org(org_id):
     """Read an organization (404 for an unknown id, which the app relies on)."""
-    return org_schema.dump(services.get_org(org_id, detail=True))
+    return org_schema.dump(organizations.get_org(org_id, detail=True))
 
 
 @bp.put("/organizations/<int:org_id>/")
@@ -171,10 +161,10 @@ def get_org(org_id):
 @auth.login_required
 def update_org(org_id):
     """Edit an organization's name, description or avatar (its managers, admins)."""
-    org = services.get_org(org_id)
-    _require_manager(org)
-    services.update_org(org, load(org_update_body))
-    return org_schema.dump(services.get_org(org_id, detail=True))
+    changes = load(org_update_body)
+    return org_schema.dump(
+        organizations.update_org(org_id, changes, auth.current_user(), auth.current_admin())
+    )
 
 
 @bp.delete("/organizations/<int:org_id>/")
@@ -182,7 +172,7 @@ def update_org(org_id):
 @auth.admin_required
 def delete_org(org_id):
     """Delete an organization with its activities (admins)."""
-    services.delete_org(services.get_org(org_id))
+    organizations.delete_org(org_id)
     return "", 204
 
 
@@ -191,21 +181,101 @@ def delete_org(org_id):
 @auth.login_required
 def transfer_owner(org_id):
     """Hand an organization to another verified student, who also becomes a manager."""
-    org = services.get_org(org_id)
-    _require_owner(org)
-    new_owner = services.transfer_ownership(org, load(owner_body)["owner"])
-    return {"owner": new_owner.id, "__receivers__": [new_owner.id]}
+    owner_id = load(owner_body)["owner"]
+    new_owner = organizations.transfer_ownership(org_id, owner_id, auth.current_user(), auth.current_admin())
+    return with_receivers({"owner": new_owner.id}, [new_owner.id])
 
 
-def _require_manager(org):
-    if auth.current_admin() is None and not is_org_manager(auth.current_user().id, org.id):
-        raise forbidden("只有组织管理员可以修改组织信息。")
+# ---- managers ---------------------------------------------------------------------
 
 
-def _require_owner(org):
-    if auth.current_admin() is None and auth.current_user().id != org.owner_id:
-        raise forbidden("只有组织负责人可以进行此操作。")
+@bp.post("/organizations/managers/")
+@doc(body=ManagerBody, response=ManagerResult, status=201)
+@auth.login_required
+def add_manager():
+    """Make a verified student a manager of the organization (its owner, admins)."""
+    data = load(manager_body)
+    row = members.add_manager(data["org"], data["person"], auth.current_user(), auth.current_admin())
+    return with_receivers(member_row_schema.dump(row), [row.user_id]), 201
 
 
-# The sibling modules register their views on `bp`; imported last because they import it.
-from reedsailing.organizations import feedback_routes, member_routes  # noqa: E402,F401
+@bp.delete("/organizations/managers/")
+@doc(query=MemberQuery, response=ReceiversResult)
+@auth.login_required
+def remove_manager():
+    """Remove a manager, `?user=&org=` (the owner, admins); the owner stays a manager."""
+    args = load(member_query, request.args)
+    members.remove_manager(args["org"], args["user"], auth.current_user(), auth.current_admin())
+    return with_receivers({}, [args["user"]])
+
+
+@bp.get("/organizations/managers/<int:org_id>/")
+@doc(response=PersonWrapSchema, many=True)
+@auth.login_required
+def list_managers(org_id):
+    """The organization's managers as `[{person}]`, owner first."""
+    return person_wraps_schema.dump(members.managers_of(org_id))
+
+
+@bp.get("/users/managed_organizations/<int:user_id>/")
+@doc(response=OrgWrapSchema, many=True)
+@auth.login_required
+def list_managed_orgs(user_id):
+    """The organizations a user manages as `[{org}]` (the user, admins)."""
+    auth.require_self_or_admin(user_id)
+    return org_wraps_schema.dump(members.managed_rows(user_id))
+
+
+@bp.post("/users/managed_organizations/search/<int:user_id>/")
+@doc(body=SearchBody, response=OrgWrapSchema, many=True)
+@auth.login_required
+def search_managed_orgs(user_id):
+    """Search the organizations a user manages by name (the user, admins)."""
+    auth.require_self_or_admin(user_id)
+    return org_wraps_schema.dump(members.managed_rows(user_id, search_term(json_body())))
+
+
+# ---- follows ----------------------------------------------------------------------
+
+
+@bp.post("/users/followed_organizations/")
+@doc(body=FollowBody, response=MemberRowSchema, status=201)
+@auth.login_required
+def follow_org():
+    """Follow an organization; a second follow is 400 `non_field_errors` (the app's "done")."""
+    data = load(follow_body)
+    user = auth.current_user()
+    if user is not None and "person" in data:
+        auth.require_self(data["person"])
+    return member_row_schema.dump(members.follow(data["org"], user, data.get("person"))), 201
+
+
+@bp.delete("/users/followed_organizations/")
+@doc(query=MemberQuery, status=204)
+@auth.login_required
+def unfollow_org():
+    """Stop following, `?user=&org=` (the user, admins); idempotent."""
+    args = load(member_query, request.args)
+    auth.require_self_or_admin(args["user"])
+    members.unfollow(args["org"], args["user"])
+    return "", 204
+
+
+@bp.get("/users/followed_organizations/<int:user_id>/")
+@doc(response=OrgWrapSchema, many=True)
+@auth.login_required
+def list_followed_orgs(user_id):
+    """The organizations a user follows as `[{org}]` (the user, admins)."""
+    auth.require_self_or_admin(user_id)
+    return org_wraps_schema.dump(members.followed_rows(user_id))
+
+
+@bp.post("/userOrgRelation/")
+@doc(body=OrgRelationBody, response=OrgRelationResult)
+@auth.user_required
+def org_relation():
+    """The caller's `{isFollower, isManager, isOwner}` for an organization."""
+    data = load(relation_body)
+    if "user" in data:
+        auth.require_self(data["user"])
+    return members.relation(data["org"], auth.current_user().id)

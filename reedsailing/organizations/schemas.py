@@ -1,9 +1,10 @@
-"""Bodies and answers of the organization routes (docs/api.md §8-§10)."""
+"""Bodies and answers of the organization routes (docs/api.md §8-§9)."""
 
 from marshmallow import fields, validate
 
 from reedsailing.core.fields import DateTime, Id, LenientInteger, Schema, Text
 from reedsailing.core.schemas import BlockSchema, OrgSchema, PublicUserSchema, UserSchema
+from reedsailing.core.wire import receivers_field
 from reedsailing.models.blocks import ORG_BLOCKS
 
 BLOCK_CHOICE = validate.OneOf(ORG_BLOCKS, error="组织只能属于社团、学生会或志愿版块（1、3、4）。")
@@ -73,16 +74,6 @@ class OrgRelationBody(Schema):
     user = Id()
 
 
-class FeedbackBody(Schema):
-    content = Text(500, min_length=1, required=True)
-    user = Id()
-
-
-class FeedbackQuery(Schema):
-    content = Text(100, load_default="")
-    user = Id()
-
-
 # ---- answers ----------------------------------------------------------------------
 
 
@@ -105,12 +96,12 @@ class ApplicationSchema(ApplicationFlatSchema):
 
 class DecisionResult(Schema):
     status = fields.Integer()
-    __receivers__ = fields.List(fields.Integer())
+    receivers = receivers_field()
 
 
 class OwnerResult(Schema):
     owner = fields.Integer()
-    __receivers__ = fields.List(fields.Integer())
+    receivers = receivers_field()
 
 
 class MemberRowSchema(Schema):
@@ -122,11 +113,11 @@ class MemberRowSchema(Schema):
 
 
 class ManagerResult(MemberRowSchema):
-    __receivers__ = fields.List(fields.Integer())
+    receivers = receivers_field()
 
 
 class ReceiversResult(Schema):
-    __receivers__ = fields.List(fields.Integer())
+    receivers = receivers_field()
 
 
 class OrgWrapSchema(Schema):
@@ -145,14 +136,3 @@ class OrgRelationResult(Schema):
     isFollower = fields.Boolean()  # noqa: N815 - the client's field names
     isManager = fields.Boolean()  # noqa: N815
     isOwner = fields.Boolean()  # noqa: N815
-
-
-class FeedbackSchema(Schema):
-    id = fields.Integer()
-    content = fields.String()
-    pub_time = DateTime()
-    user = fields.Integer(attribute="user_id")
-
-
-class FeedbackDetailSchema(FeedbackSchema):
-    user = fields.Nested(UserSchema)

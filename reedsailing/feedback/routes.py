@@ -4,36 +4,21 @@ Searches read the query string (`?content=&user=`), never a GET body (the first
 version's defect, docs/api.md §19)."""
 
 from flask import request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import not_found
+from reedsailing.core.db import get_or_404
 from reedsailing.core.http import load
-from reedsailing.core.queries import contains, paginate
-from reedsailing.extensions import db
+from reedsailing.feedback import services
+from reedsailing.feedback.blueprint import bp
+from reedsailing.feedback.schemas import FeedbackBody, FeedbackDetailSchema, FeedbackQuery, FeedbackSchema
 from reedsailing.models import Feedback
-from reedsailing.organizations.routes import bp
-from reedsailing.organizations.schemas import (
-    FeedbackBody,
-    FeedbackDetailSchema,
-    FeedbackQuery,
-    FeedbackSchema,
-)
 
 feedback_body = FeedbackBody()
 feedback_query = FeedbackQuery()
 feedback_schema = FeedbackSchema()
 feedbacks_schema = FeedbackSchema(many=True)
 feedback_details_schema = FeedbackDetailSchema(many=True)
-
-
-def _get(feedback_id):
-    feedback = db.session.get(Feedback, feedback_id)
-    if feedback is None:
-        raise not_found("未找到该反馈。")
-    return feedback
 
 
 @bp.post("/feedbacks/")
@@ -44,10 +29,7 @@ def send_feedback():
     data = load(feedback_body)
     if "user" in data:
         auth.require_self(data["user"])
-    feedback = Feedback(content=data["content"], user_id=auth.current_user().id)
-    db.session.add(feedback)
-    db.session.commit()
-    return feedback_schema.dump(feedback), 201
+    return feedback_schema.dump(services.send(auth.current_user(), data["content"])), 201
 
 
 @bp.get("/feedbacks/")
@@ -55,18 +37,7 @@ def send_feedback():
 @auth.admin_required
 def list_feedbacks():
     """List feedback, oldest first (admins)."""
-    return feedbacks_schema.dump(db.session.scalars(paginate(select(Feedback).order_by(Feedback.id))))
-
-
-def _search(user_id=None):
-    args = feedback_query.load(request.args)
-    user_id = user_id or args.get("user")
-    query = select(Feedback).options(joinedload(Feedback.user)).order_by(Feedback.id)
-    if args["content"]:
-        query = query.where(contains(Feedback.content, args["content"]))
-    if user_id is not None:
-        query = query.where(Feedback.user_id == user_id)
-    return feedback_details_schema.dump(db.session.scalars(paginate(query)))
+    return feedbacks_schema.dump(services.list_feedback())
 
 
 @bp.get("/feedbacks/search/")
@@ -74,7 +45,8 @@ def _search(user_id=None):
 @auth.admin_required
 def search_feedbacks():
     """Search feedback by `?content=` (and optionally `&user=`) (admins)."""
-    return _search()
+    args = load(feedback_query, request.args)
+    return feedback_details_schema.dump(services.search(args["content"], args.get("user")))
 
 
 @bp.get("/feedbacks/user/<int:user_id>/search/")
@@ -82,7 +54,8 @@ def search_feedbacks():
 @auth.admin_required
 def search_user_feedbacks(user_id):
     """Search one user's feedback by `?content=` (admins)."""
-    return _search(user_id)
+    args = load(feedback_query, request.args)
+    return feedback_details_schema.dump(services.search(args["content"], user_id))
 
 
 @bp.get("/feedbacks/<int:feedback_id>/")
@@ -90,7 +63,7 @@ def search_user_feedbacks(user_id):
 @auth.admin_required
 def get_feedback(feedback_id):
     """Read one feedback (admins)."""
-    return feedback_schema.dump(_get(feedback_id))
+    return feedback_schema.dump(get_or_404(Feedback, feedback_id, services.FEEDBACK_NOT_FOUND))
 
 
 @bp.delete("/feedbacks/<int:feedback_id>/")
@@ -98,6 +71,5 @@ def get_feedback(feedback_id):
 @auth.admin_required
 def delete_feedback(feedback_id):
     """Delete one feedback (admins)."""
-    db.session.delete(_get(feedback_id))
-    db.session.commit()
+    services.delete(feedback_id)
     return "", 204
