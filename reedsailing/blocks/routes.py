@@ -41,7 +41,7 @@ def list_blocks():
 @auth.admin_required
 def create_block():
     """Create a block (admins)."""
-    return block_schema.dump(services.create_block(load(name_body)["name"])), 201
+    return block_schema.dump(services.save_block(load(name_body)["name"])), 201
 
 
 @bp.get("/blocks/<int:block_id>/")
@@ -57,7 +57,7 @@ def get_block(block_id):
 @auth.admin_required
 def rename_block(block_id):
     """Rename a block (admins)."""
-    return block_schema.dump(services.rename_block(block_id, load(name_body)["name"]))
+    return block_schema.dump(services.save_block(load(name_body)["name"], block_id))
 
 
 @bp.delete("/blocks/<int:block_id>/")
@@ -85,7 +85,7 @@ def list_categories():
 @auth.login_required
 def create_category():
     """Create a category (names are unique); answers `{id, name}`."""
-    return category_schema.dump(services.create_category(load(name_body)["name"])), 201
+    return category_schema.dump(services.save_category(load(name_body)["name"])), 201
 
 
 @bp.put("/activities/categories/<int:category_id>/")
@@ -93,7 +93,7 @@ def create_category():
 @auth.admin_required
 def rename_category(category_id):
     """Rename a category (admins)."""
-    return category_schema.dump(services.rename_category(category_id, load(name_body)["name"]))
+    return category_schema.dump(services.save_category(load(name_body)["name"], category_id))
 
 
 @bp.delete("/activities/categories/<int:category_id>/")

@@ -61,12 +61,9 @@ def _save_named(model: type[Named], name: str, row: Named | None, taken: str) ->
 # ---- blocks -----------------------------------------------------------------------
 
 
-def create_block(name: str) -> Block:
-    return _save_named(Block, name, None, BLOCK_TAKEN)
-
-
-def rename_block(block_id: int, name: str) -> Block:
-    block = get_or_404(Block, block_id, BLOCK_NOT_FOUND)
+def save_block(name: str, block_id: int | None = None) -> Block:
+    """Create a block, or rename block `block_id`."""
+    block = None if block_id is None else get_or_404(Block, block_id, BLOCK_NOT_FOUND)
     return _save_named(Block, name, block, BLOCK_TAKEN)
 
 
@@ -96,12 +93,9 @@ def delete_block(block_id: int) -> None:
 # ---- categories -------------------------------------------------------------------
 
 
-def create_category(name: str) -> Category:
-    return _save_named(Category, name, None, CATEGORY_TAKEN)
-
-
-def rename_category(category_id: int, name: str) -> Category:
-    category = get_or_404(Category, category_id, CATEGORY_NOT_FOUND)
+def save_category(name: str, category_id: int | None = None) -> Category:
+    """Create a category, or rename category `category_id`."""
+    category = None if category_id is None else get_or_404(Category, category_id, CATEGORY_NOT_FOUND)
     return _save_named(Category, name, category, CATEGORY_TAKEN)
 
 
