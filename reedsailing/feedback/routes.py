@@ -17,7 +17,7 @@ from reedsailing.models import Feedback
 feedback_body = FeedbackBody()
 feedback_query = FeedbackQuery()
 feedback_schema = FeedbackSchema()
-feedbacks_schema = FeedbackSchema(many=True)
+feedback_list_schema = FeedbackSchema(many=True)
 feedback_details_schema = FeedbackDetailSchema(many=True)
 
 
@@ -35,15 +35,15 @@ def send_feedback():
 @bp.get("/feedbacks/")
 @doc(response=FeedbackSchema, many=True)
 @auth.admin_required
-def list_feedbacks():
+def list_feedback():
     """List feedback, oldest first (admins)."""
-    return feedbacks_schema.dump(services.list_feedback())
+    return feedback_list_schema.dump(services.list_feedback())
 
 
 @bp.get("/feedbacks/search/")
 @doc(query=FeedbackQuery, response=FeedbackDetailSchema, many=True)
 @auth.admin_required
-def search_feedbacks():
+def search_feedback():
     """Search feedback by `?content=` (and optionally `&user=`) (admins)."""
     args = load(feedback_query, request.args)
     return feedback_details_schema.dump(services.search(args["content"], args.get("user")))
@@ -52,7 +52,7 @@ def search_feedbacks():
 @bp.get("/feedbacks/user/<int:user_id>/search/")
 @doc(query=FeedbackQuery, response=FeedbackDetailSchema, many=True)
 @auth.admin_required
-def search_user_feedbacks(user_id):
+def search_user_feedback(user_id):
     """Search one user's feedback by `?content=` (admins)."""
     args = load(feedback_query, request.args)
     return feedback_details_schema.dump(services.search(args["content"], user_id))
