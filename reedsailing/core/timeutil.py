@@ -14,7 +14,9 @@ def now():
 
 
 def format_time(value):
-    return value.strftime(OUTPUT_FORMAT) if value is not None else None
+    """`YYYY-MM-DDTHH:MM:SS` (== strftime(OUTPUT_FORMAT) for the years 1000-9999; the
+    system accepts 1900-9999); isoformat is ~2x faster, and the lists format 3 per row."""
+    return value.isoformat(timespec="seconds") if value is not None else None
 
 
 def parse_time(text):
