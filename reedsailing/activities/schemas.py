@@ -7,7 +7,9 @@ through marshmallow one object at a time: at import, `ActivitySchema`'s fields a
 walked once into a plan: one Core SELECT of the columns they read (nested objects
 joined in) and, per field, the field's own `_serialize` (skipped where the column
 already holds what the field emits). `ActivityAnswers` dumps the rows of that SELECT
-(`activity_rows()`) to exactly what `ActivitySchema().dump(activity)` gives.
+(`activity_rows()`) to exactly what `ActivitySchema().dump(activity)` gives
+(a test compares the two). A field added to `ActivitySchema` (or to a schema it
+nests) joins the SELECT by itself; one that names no column fails at import.
 """
 
 from collections.abc import Callable, Iterable, Sequence
