@@ -31,7 +31,30 @@ def timed(client, method, path, headers, runs, body=None):
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.json
     timings.sort()
-    return statistics.median(timings), timings[int(0.95 * len(timings)) - 1], response.json
+    return timings, response.json
+
+
+def dump_only(block_id, runs):
+    """The status partition's fetch and dump alone (no HTTP, no JSON encoding)."""
+    from reedsailing.activities.schemas import ActivityAnswers, activity_rows
+    from reedsailing.activities.services.listing import fetch, partition
+
+    statement = activity_rows().where(Activity.block_id == block_id).order_by(Activity.id)
+    fetches, dumps = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        buckets = partition(fetch(statement))
+        fetched = time.perf_counter()
+        ActivityAnswers().grouped(buckets)
+        fetches.append((fetched - started) * 1000)
+        dumps.append((time.perf_counter() - fetched) * 1000)
+    return fetches, dumps
+
+
+def summary(timings):
+    timings = sorted(timings)
+    p95 = timings[int(0.95 * len(timings)) - 1]
+    return f"p50 {statistics.median(timings):.2f} ms, p95 {p95:.2f} ms, min {timings[0]:.2f} ms"
 
 
 def main():
@@ -64,9 +87,14 @@ def main():
         print(f"block {block_id}: {count} activities; {args.runs} runs each")
         for method, path, body in checks:
             timed(client, method, path, headers, 5, body)  # warm up
-            p50, p95, answer = timed(client, method, path, headers, args.runs, body)
+            timings, answer = timed(client, method, path, headers, args.runs, body)
             size = sum(len(v) for v in answer.values()) if isinstance(answer, dict) else len(answer)
-            print(f"{method} {path}: {size} activities, p50 {p50:.2f} ms, p95 {p95:.2f} ms")
+            print(f"{method} {path}: {size} activities, {summary(timings)}")
+        with app.app_context():
+            fetches, dumps = dump_only(block_id, args.runs)
+        print(
+            f"status partition of block {block_id} in-process: fetch {summary(fetches)}; dump {summary(dumps)}"
+        )
 
 
 if __name__ == "__main__":
