@@ -1,7 +1,7 @@
 """Output shapes shared by several features (docs/api.md §2).
 
 Nested users are always `PublicUser` (email masked, never openid); only the user
-themself and admins see a whole address, through `UserSchema`.
+themself and admins see a whole address, through `users.schemas.UserSchema`.
 """
 
 from marshmallow import fields
