@@ -126,12 +126,15 @@ def register_blueprints(app):
     from reedsailing.activities.routes import bp as activities_bp
     from reedsailing.admin.routes import bp as admin_bp
     from reedsailing.blocks.routes import bp as blocks_bp
+    from reedsailing.comments.routes import bp as comments_bp
     from reedsailing.feedback.routes import bp as feedback_bp
     from reedsailing.images.routes import bp as images_bp
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
     from reedsailing.meta.routes import bp as meta_bp
     from reedsailing.organizations.routes import bp as organizations_bp
+    from reedsailing.participation.routes import bp as participation_bp
+    from reedsailing.recommendations.routes import bp as recommendations_bp
     from reedsailing.users.routes import bp as users_bp
 
     for blueprint in (
@@ -142,6 +145,9 @@ def register_blueprints(app):
         organizations_bp,
         feedback_bp,
         activities_bp,
+        participation_bp,
+        comments_bp,
+        recommendations_bp,
         images_bp,
         messages_bp,
     ):

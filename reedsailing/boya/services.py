@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from crawler import BykcClient, InvalidCourse, parse_course
-from reedsailing.activities.keywords import extract_keywords
+from reedsailing.activities.services.keywords import extract_keywords
 from reedsailing.core import store
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db

@@ -1,4 +1,4 @@
-"""Output shapes shared by several features (docs/api.md §2, original-system.md §2.4).
+"""Output shapes shared by several features (docs/api.md §2).
 
 Nested users are always `PublicUser` (email masked, never openid); only the user
 themself and admins see a whole address, through `users.schemas.UserSchema`.
@@ -27,8 +27,18 @@ class UserSchema(Schema):
     follow_boya = fields.Boolean()
 
 
+class MaskedEmail(fields.Field):
+    """An address as others may see it (`mask_email`); answers only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dump_only=True, allow_none=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return mask_email(value)
+
+
 class PublicUserSchema(UserSchema):
-    email = fields.Function(lambda user: mask_email(user.email), allow_none=True)
+    email = MaskedEmail()
 
 
 class BlockSchema(Schema):
@@ -65,34 +75,6 @@ class OrgSchema(OrgFlatSchema):
     block = fields.Nested(BlockSchema)
 
 
-class ActivityFlatSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    begin_time = DateTime()
-    end_time = DateTime()
-    pub_time = DateTime()
-    contain = fields.Integer()
-    description = fields.String(allow_none=True)
-    review = fields.Boolean()
-    avatar = fields.String(allow_none=True)
-    keywords = fields.String(allow_none=True)
-    owner = fields.Integer(attribute="owner_id")
-    type = fields.Integer(attribute="category_id", allow_none=True)
-    org = fields.Integer(attribute="org_id", allow_none=True)
-    location = fields.Integer(attribute="address_id")
-    block = fields.Integer(attribute="block_id")
-
-
-class ActivitySchema(ActivityFlatSchema):
-    """Activity detail: owner, type, org, location and block nested."""
-
-    owner = fields.Nested(PublicUserSchema)
-    type = fields.Nested(CategorySchema, attribute="category", allow_none=True)
-    org = fields.Nested(OrgFlatSchema, allow_none=True)
-    location = fields.Nested(AddressSchema)
-    block = fields.Nested(BlockSchema)
-
-
 class NoticeSchema(Schema):
     id = fields.Integer()
     type = fields.Integer()
@@ -102,23 +84,13 @@ class NoticeSchema(Schema):
     org = fields.Integer(attribute="org_id", allow_none=True)
 
 
-class DetailSchema(Schema):
-    """Every error answer."""
-
-    detail = fields.String(required=True)
-
-
 class EmptySchema(Schema):
     pass
 
 
 user_schema = UserSchema()
 public_user_schema = PublicUserSchema()
-block_schema = BlockSchema()
 org_schema = OrgSchema()
 orgs_schema = OrgSchema(many=True)
-activity_schema = ActivitySchema()
-activities_schema = ActivitySchema(many=True)
-activity_flat_schema = ActivityFlatSchema()
 notice_schema = NoticeSchema()
 notices_schema = NoticeSchema(many=True)

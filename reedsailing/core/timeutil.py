@@ -4,7 +4,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-OUTPUT_FORMAT = "%Y-%m-%dT%H:%M:%S"
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -14,7 +13,9 @@ def now():
 
 
 def format_time(value):
-    return value.strftime(OUTPUT_FORMAT) if value is not None else None
+    """`YYYY-MM-DDTHH:MM:SS` (naive values, years 1000-9999: the system accepts 1900-9999).
+    isoformat rather than strftime: ~2x faster, and the activity lists format 3 per row."""
+    return value.isoformat(timespec="seconds") if value is not None else None
 
 
 def parse_time(text):

@@ -106,7 +106,7 @@ class DemoCampus:
         if key not in self._keywords:
             # imported here: jieba costs ~150 MB, which server processes must not pay
             # just because this CLI is registered
-            from reedsailing.activities.keywords import extract_keywords
+            from reedsailing.activities.services.keywords import extract_keywords
 
             self._keywords[key] = extract_keywords(name, description)
         return self._keywords[key]

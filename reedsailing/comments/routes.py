@@ -1,32 +1,34 @@
-"""Comments and scores: create, read (also via `/api//activities/...`), edit, delete,
-an activity's list, and the console's list and search."""
+"""Comment routes: create, read (also via `/api//activities/...`), edit, delete, an
+activity's list, and the console's list and search (docs/api.md §13)."""
 
 from flask import request
 
-from reedsailing.activities import comments
-from reedsailing.activities.routes import bp
-from reedsailing.activities.schemas import (
+from reedsailing.comments import services
+from reedsailing.comments.blueprint import bp
+from reedsailing.comments.schemas import (
     CommentCreateBody,
     CommentCreateResult,
     CommentDetailSchema,
+    CommentFlatSchema,
     CommentListSchema,
     CommentSearchQuery,
     CommentShortSchema,
     CommentUpdateBody,
     CommentUpdateResult,
-    comment_detail_schema,
-    comment_details_schema,
-    comment_flat_schema,
-    comment_list_schema,
     comment_search_term,
-    comment_short_schema,
 )
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.http import json_body, load
+from reedsailing.core.wire import with_receivers
 
 create_body = CommentCreateBody()
 update_body = CommentUpdateBody()
+comment_flat_schema = CommentFlatSchema()
+comment_short_schema = CommentShortSchema()
+comment_detail_schema = CommentDetailSchema()
+comment_details_schema = CommentDetailSchema(many=True)
+comment_list_schema = CommentListSchema(many=True)
 
 
 @bp.get("/activities/comments/")
@@ -34,7 +36,7 @@ update_body = CommentUpdateBody()
 @auth.admin_required
 def list_comments():
     """All comments with author and activity (console; `?limit=&offset=`)."""
-    return comment_list_schema.dump(comments.all_comments())
+    return comment_list_schema.dump(services.all_comments())
 
 
 @bp.post("/activities/comments/")
@@ -43,11 +45,9 @@ def list_comments():
 def create_comment():
     """Comment on and rate an activity the caller joined (or any 博雅 activity)."""
     data = load(create_body)
-    comment, receivers = comments.create_comment(auth.current_user(), data)
+    comment, receivers = services.create_comment(auth.current_user(), data)
     body = comment_flat_schema.dump(comment)
-    if receivers:
-        body["__receivers__"] = receivers
-    return body, 201
+    return (with_receivers(body, receivers) if receivers else body), 201
 
 
 @bp.route("/activities/comments/search/", methods=["GET", "POST"])
@@ -58,7 +58,7 @@ def search_comments():
     data = dict(request.args)
     if request.method == "POST":
         data.update({k: v for k, v in json_body().items() if k in ("query", "content", "name")})
-    return comment_list_schema.dump(comments.all_comments(comment_search_term(data)))
+    return comment_list_schema.dump(services.all_comments(comment_search_term(data)))
 
 
 @bp.get("/activities/comments/<int:comment_id>/")
@@ -66,7 +66,7 @@ def search_comments():
 @auth.login_required
 def get_comment(comment_id):
     """Read a comment's content and score."""
-    return comment_short_schema.dump(comments.get_comment(comment_id))
+    return comment_short_schema.dump(services.get_comment(comment_id))
 
 
 @bp.put("/activities/comments/<int:comment_id>/")
@@ -75,11 +75,9 @@ def get_comment(comment_id):
 def update_comment(comment_id):
     """Edit a comment (its author); the activity owner gets notice 10."""
     data = load(update_body)
-    comment, receivers = comments.update_comment(auth.current_user(), auth.current_admin(), comment_id, data)
+    comment, receivers = services.update_comment(auth.current_user(), auth.current_admin(), comment_id, data)
     body = comment_short_schema.dump(comment)
-    if receivers:
-        body["__receivers__"] = receivers
-    return body
+    return with_receivers(body, receivers) if receivers else body
 
 
 @bp.delete("/activities/comments/<int:comment_id>/")
@@ -87,21 +85,21 @@ def update_comment(comment_id):
 @auth.login_required
 def delete_comment(comment_id):
     """Delete a comment (author, activity owner, organization managers, admins)."""
-    comments.delete_comment(auth.current_user(), auth.current_admin(), comment_id)
+    services.delete_comment(auth.current_user(), auth.current_admin(), comment_id)
     return "", 204
 
 
-@bp.get("/activities/<int:act_id>/comments/")
+@bp.get("/activities/<int:activity_id>/comments/")
 @doc(response=CommentDetailSchema, many=True)
 @auth.login_required
-def activity_comments(act_id):
+def activity_comments(activity_id):
     """An activity's comments with their authors."""
-    return comment_details_schema.dump(comments.activity_comments(act_id))
+    return comment_details_schema.dump(services.activity_comments(activity_id))
 
 
-@bp.get("/activities/<int:act_id>/users/<int:user_id>/comments/")
+@bp.get("/activities/<int:activity_id>/users/<int:user_id>/comments/")
 @doc(response=CommentDetailSchema)
 @auth.login_required
-def user_comment(act_id, user_id):
+def user_comment(activity_id, user_id):
     """A user's comment on an activity; 404 `{"id": -1}` when there is none."""
-    return comment_detail_schema.dump(comments.user_comment(act_id, user_id))
+    return comment_detail_schema.dump(services.user_comment(activity_id, user_id))

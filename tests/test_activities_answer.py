@@ -1,12 +1,16 @@
-"""The hand-built activity answers (activities/fastdump.py, a bench fix) must equal
-what `ActivitySchema` dumps from the ORM objects, field for field."""
+"""The one producer of the activity answer (`ActivityAnswers` over `activity_rows()`,
+compiled from `ActivitySchema`) must equal what `ActivitySchema` dumps from the ORM
+objects, field for field."""
 
 from datetime import timedelta
 
-from reedsailing.activities.fastdump import Dumper, activity_answer, activity_rows_select, fetch
-from reedsailing.activities.loading import activities_select, run
-from reedsailing.core.schemas import ActivitySchema
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from reedsailing.activities.schemas import ActivityAnswers, ActivitySchema, activity_rows
+from reedsailing.activities.services.listing import activity_row, fetch
 from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
 from reedsailing.models import Activity
 from reedsailing.models.blocks import CLUB, PERSONAL
 from tests.factories import headers, make_activity, make_address, make_category, make_org, make_user
@@ -36,19 +40,28 @@ def _campus():
     return owner, plain
 
 
-def test_fast_rows_equal_the_schema():
+def _schema_answers():
+    """`ActivitySchema` dumping ORM objects with everything it nests loaded."""
+    nested = [
+        joinedload(getattr(Activity, name)) for name in ("owner", "category", "org", "location", "block")
+    ]
+    activities = db.session.scalars(select(Activity).options(*nested).order_by(Activity.id)).unique().all()
+    return ActivitySchema(many=True).dump(activities)
+
+
+def test_rows_dump_to_what_the_schema_dumps():
     _campus()
-    expected = ActivitySchema(many=True).dump(run(activities_select().order_by(Activity.id)))
-    got = Dumper().many(fetch(activity_rows_select().order_by(Activity.id)))
+    expected = _schema_answers()
+    got = ActivityAnswers().many(fetch(activity_rows().order_by(Activity.id)))
     assert len(got) == 3
     assert got == expected
-    for act in expected:
-        assert activity_answer(act["id"]) == act
+    for answer in expected:
+        assert ActivityAnswers().one(activity_row(answer["id"])) == answer
 
 
 def test_routes_answer_the_schema_shape(client):
     owner, _ = _campus()
-    expected = ActivitySchema(many=True).dump(run(activities_select().order_by(Activity.id)))
+    expected = _schema_answers()
     answer = client.get("/api/activities/", headers=headers(owner)).get_json()
     assert answer == expected
     detail = client.get(f"/api/activities/{expected[0]['id']}/", headers=headers(owner)).get_json()

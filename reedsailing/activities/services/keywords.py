@@ -2,12 +2,13 @@
 (`Activity.keywords`), so recommendations never parse text at request time."""
 
 import logging
+from typing import Any
 
 MAX_KEYWORDS = 8
 MAX_LENGTH = 500
 
 
-def extract_keywords(name, description=None):
+def extract_keywords(name: str | None, description: str | None = None) -> str:
     """Up to 8 lowercase TF-IDF keywords of `name` + `description`, space-separated."""
     text = f"{name or ''} {description or ''}".strip()
     if not text:
@@ -25,7 +26,7 @@ def extract_keywords(name, description=None):
     return joined
 
 
-def _analyse():
+def _analyse() -> Any:
     """jieba.analyse, imported on first use: its dictionaries cost ~150 MB per process,
     which servers that never write an activity should not pay."""
     import jieba

@@ -7,25 +7,30 @@ comment and 10 for an edit, never for 博雅 and never for their own comment. Th
 edits; the author, the owner, organization managers and admins delete.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.activities.joining import has_joined
-from reedsailing.activities.loading import get_activity
-from reedsailing.core.errors import ApiError, bad_request, forbidden, not_found
+from reedsailing.core.db import get_or_404
+from reedsailing.core.errors import ApiError, bad_request, forbidden
 from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
-from reedsailing.models import Comment, User
+from reedsailing.models import Activity, Admin, Comment, User
 from reedsailing.models.blocks import BOYA
+from reedsailing.participation.services import has_joined
 
 DUPLICATE = "您已经评论过该活动。"
+ACTIVITY_NOT_FOUND = "未找到该活动。"
+NOT_FOUND = "未找到该评论。"
 
 
-def _tell_owner(notice_type, activity, author, content):
+def _tell_owner(notice_type: int, activity: Activity, author: User, content: str | None) -> list[int]:
     """Notice 5/10 to the activity owner; returns the receivers for the answer."""
     if activity.block_id == BOYA or activity.owner_id == author.id:
         return []
@@ -33,10 +38,10 @@ def _tell_owner(notice_type, activity, author, content):
     return [activity.owner_id]
 
 
-def create_comment(user, data):
+def create_comment(user: User, data: dict[str, Any]) -> tuple[Comment, list[int]]:
     if data.get("user") is not None and data["user"] != user.id:
         raise forbidden("只能以自己的身份评论。")
-    activity = get_activity(data["act"])
+    activity = get_or_404(Activity, data["act"], ACTIVITY_NOT_FOUND)
     if activity.block_id == BOYA:
         if not user.verified:
             raise forbidden("请先完成邮箱认证。")
@@ -46,7 +51,7 @@ def create_comment(user, data):
         raise bad_request(DUPLICATE)
     comment = Comment(act_id=activity.id, user_id=user.id, content=data.get("content"), score=data["score"])
     db.session.add(comment)
-    try:
+    try:  # the unique constraint settles a race between two first comments
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
@@ -56,14 +61,13 @@ def create_comment(user, data):
     return comment, receivers
 
 
-def get_comment(comment_id):
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        raise not_found("未找到该评论。")
-    return comment
+def get_comment(comment_id: int) -> Comment:
+    return get_or_404(Comment, comment_id, NOT_FOUND)
 
 
-def update_comment(user, admin, comment_id, data):
+def update_comment(
+    user: User | None, admin: Admin | None, comment_id: int, data: dict[str, Any]
+) -> tuple[Comment, list[int]]:
     comment = get_comment(comment_id)
     if admin is None and (user is None or comment.user_id != user.id):
         raise forbidden("只有评论的作者才能修改评论。")
@@ -71,48 +75,49 @@ def update_comment(user, admin, comment_id, data):
         comment.content = data["content"]
     if "score" in data:
         comment.score = data["score"]
-    activity = get_activity(comment.act_id)
+    activity = get_or_404(Activity, comment.act_id, ACTIVITY_NOT_FOUND)
     # An admin may edit too; the owner is still told who wrote the comment.
-    author = user if user is not None else db.session.get(User, comment.user_id)
+    author = user if user is not None else get_or_404(User, comment.user_id)
     receivers = _tell_owner(COMMENT_MODIFIED, activity, author, comment.content)
     db.session.commit()
     return comment, receivers
 
 
-def delete_comment(user, admin, comment_id):
+def delete_comment(user: User | None, admin: Admin | None, comment_id: int) -> None:
     comment = get_comment(comment_id)
     is_author = user is not None and comment.user_id == user.id
-    if not is_author and not can_manage_activity(user, admin, get_activity(comment.act_id)):
+    activity = get_or_404(Activity, comment.act_id, ACTIVITY_NOT_FOUND)
+    if not is_author and not can_manage_activity(user, admin, activity):
         raise forbidden("只有作者、活动发起者或组织管理员才能删除评论。")
     db.session.delete(comment)
     db.session.commit()
 
 
-def activity_comments(act_id):
+def activity_comments(activity_id: int) -> Sequence[Comment]:
     """An activity's comments with their authors, oldest first (two queries)."""
-    get_activity(act_id)
+    get_or_404(Activity, activity_id, ACTIVITY_NOT_FOUND)
     return db.session.scalars(
         paginate(
             select(Comment)
-            .where(Comment.act_id == act_id)
+            .where(Comment.act_id == activity_id)
             .options(joinedload(Comment.user))
             .order_by(Comment.id)
         )
     ).all()
 
 
-def user_comment(act_id, user_id):
+def user_comment(activity_id: int, user_id: int) -> Comment:
     comment = db.session.scalars(
         select(Comment)
-        .where(Comment.act_id == act_id, Comment.user_id == user_id)
+        .where(Comment.act_id == activity_id, Comment.user_id == user_id)
         .options(joinedload(Comment.user))
     ).one_or_none()
     if comment is None:
-        raise ApiError(404, "未找到该评论。", id=-1)
+        raise ApiError(404, NOT_FOUND, id=-1)
     return comment
 
 
-def all_comments(term=None):
+def all_comments(term: str | None = None) -> Sequence[Comment]:
     """The console's list (optionally a content search), author and activity joined in."""
     statement = (
         select(Comment).options(joinedload(Comment.user), joinedload(Comment.act)).order_by(Comment.id)

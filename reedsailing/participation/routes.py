@@ -1,11 +1,16 @@
-"""Joining, leaving, participant lists, counts and the caller's relation to an activity."""
+"""Participation routes: join, leave or remove, the participants, joined numbers and
+the caller's relation to an activity (docs/api.md §12)."""
 
 from flask import request
 
-from reedsailing.activities import joining
-from reedsailing.activities.routes import bp
-from reedsailing.activities.schemas import (
-    ActReceiversResult,
+from reedsailing.activities.schemas import ActReceiversResult
+from reedsailing.core import auth
+from reedsailing.core.apidoc import doc
+from reedsailing.core.http import load
+from reedsailing.core.wire import with_receivers
+from reedsailing.participation import services
+from reedsailing.participation.blueprint import bp
+from reedsailing.participation.schemas import (
     ActRelationBody,
     ActRelationResult,
     JoinBody,
@@ -13,16 +18,13 @@ from reedsailing.activities.schemas import (
     LeaveQuery,
     NumberResult,
     ParticipantSchema,
-    join_result,
-    participants_schema,
 )
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
-from reedsailing.core.http import load
 
 join_body = JoinBody()
 leave_query = LeaveQuery()
 relation_body = ActRelationBody()
+join_result = JoinResult()
+participants_schema = ParticipantSchema(many=True)
 
 
 @bp.post("/activities/participants/")
@@ -32,7 +34,7 @@ def join_activity():
     """Join an activity (the caller only); 400 when it is full, ended or already joined."""
     data = load(join_body)
     auth.require_self(data["person"])
-    participation = joining.join(auth.current_user(), data["act"])
+    participation = services.join(auth.current_user(), data["act"])
     return join_result.dump(participation), 201
 
 
@@ -42,25 +44,28 @@ def join_activity():
 def leave_activity():
     """Leave an activity, or remove a participant (owner, managers, admins; notice 3)."""
     args = leave_query.load(request.args)
-    return joining.leave(
+    told = services.leave(
         auth.current_user(), auth.current_admin(), args["act"], args["person"], args.get("operator")
+    )
+    return with_receivers({}, told) if told else {}
+
+
+@bp.get("/activities/<int:activity_id>/participants/")
+@doc(response=ParticipantSchema, many=True)
+@auth.login_required
+def list_participants(activity_id):
+    """The participants as `[{person}]` (owner, organization managers and admins)."""
+    return participants_schema.dump(
+        services.participants(auth.current_user(), auth.current_admin(), activity_id)
     )
 
 
-@bp.get("/activities/<int:act_id>/participants/")
-@doc(response=ParticipantSchema, many=True)
-@auth.login_required
-def list_participants(act_id):
-    """The participants as `[{person}]` (owner, organization managers and admins)."""
-    return participants_schema.dump(joining.participants(auth.current_user(), auth.current_admin(), act_id))
-
-
-@bp.get("/activities/joined_numbers/<int:act_id>/")
+@bp.get("/activities/joined_numbers/<int:activity_id>/")
 @doc(response=NumberResult)
 @auth.login_required
-def joined_number(act_id):
+def joined_number(activity_id):
     """How many people joined the activity."""
-    return {"number": joining.joined_number(act_id)}
+    return {"number": services.joined_number(activity_id)}
 
 
 @bp.post("/userActRelation/")
@@ -70,4 +75,4 @@ def user_act_relation():
     """Whether the caller joined, owns or manages the activity."""
     data = load(relation_body)
     auth.require_self(data["user"])
-    return joining.relation(auth.current_user(), data["act"])
+    return services.relation(auth.current_user(), data["act"])

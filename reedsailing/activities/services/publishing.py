@@ -11,36 +11,35 @@ Rules (docs/api.md §11; §19 lists what changed):
 - delete: participants get notice 2 (no activity link, it is about to go).
 """
 
-from sqlalchemy import delete, select, update
+from typing import Any, TypeVar, cast
 
-from reedsailing.activities.keywords import extract_keywords
-from reedsailing.core.errors import ApiError, FieldError, forbidden
+from sqlalchemy import CursorResult, delete, select, update
+
+from reedsailing.activities.services.keywords import extract_keywords
+from reedsailing.core.db import get_or_404, get_or_field_error
+from reedsailing.core.errors import field_error, forbidden, not_found
 from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.templates import ACT_CANCEL, ACT_CONTENT
-from reedsailing.models import Activity, Address, Block, Category, Organization, Participation, User
+from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
 from reedsailing.seed import system_user
 
-UNKNOWN_ID = "无效主键 “{}” － 对象不存在。"
+NOT_FOUND = "未找到该活动。"
+Row = TypeVar("Row")
 
 
-def _lookup(model, field, value):
-    if value is None:
-        return None
-    row = db.session.get(model, value)
-    if row is None:
-        raise FieldError({field: [UNKNOWN_ID.format(value)]})
-    return row
+def _optional(model: type[Row], field: str, pk: int | None) -> Row | None:
+    return None if pk is None else get_or_field_error(model, field, pk)
 
 
-def _check_times(begin, end):
+def _check_times(begin: Any, end: Any) -> None:
     if begin >= end:
-        raise FieldError({"begin_time/end_time": ["活动开始时间应早于结束时间。"]})
+        raise field_error("begin_time/end_time", "活动开始时间应早于结束时间。")
 
 
-def _owner_for(user, admin, owner_id):
+def _owner_for(user: User | None, owner_id: int | None) -> User:
     """The owner of a new activity: the calling student, or whom an admin names."""
     if user is not None:
         if owner_id is not None and owner_id != user.id:
@@ -51,25 +50,25 @@ def _owner_for(user, admin, owner_id):
     if owner_id is None:
         owner = system_user()
         if owner is None:
-            raise FieldError({"owner": ["该字段是必填项。"]})
+            raise field_error("owner", "该字段是必填项。")
         return owner
-    return _lookup(User, "owner", owner_id)
+    return get_or_field_error(User, "owner", owner_id)
 
 
-def create_activity(user, admin, data):
+def create_activity(user: User | None, admin: Admin | None, data: dict[str, Any]) -> int:
     """Insert an activity for the caller; returns its id."""
-    owner = _owner_for(user, admin, data.get("owner"))
-    block = _lookup(Block, "block", data["block"])
-    category = _lookup(Category, "type", data.get("type"))
-    address = _lookup(Address, "location", data["location"])
-    org = _lookup(Organization, "org", data.get("org"))
+    owner = _owner_for(user, data.get("owner"))
+    block = get_or_field_error(Block, "block", data["block"])
+    category = _optional(Category, "type", data.get("type"))
+    address = get_or_field_error(Address, "location", data["location"])
+    org = _optional(Organization, "org", data.get("org"))
     if block.id == BOYA and admin is None:
         raise forbidden("博雅活动只能由系统导入。")
     if org is not None and org.block_id != block.id:
-        raise FieldError({"org": ["组织与版块不匹配。"]})
+        raise field_error("org", "组织与版块不匹配。")
     if org is None and block.id in ORG_BLOCKS:
-        raise FieldError({"org": ["该版块的活动必须属于一个组织。"]})
-    if org is not None and admin is None and not is_org_manager(user.id, org.id):
+        raise field_error("org", "该版块的活动必须属于一个组织。")
+    if org is not None and admin is None and not is_org_manager(owner.id, org.id):
         raise forbidden("只有组织的管理员才能以组织名义发布活动。")
     if block.id not in ORG_BLOCKS and block.id not in (BOYA, PERSONAL) and admin is None:
         raise forbidden("不能在该版块发布活动。")
@@ -95,31 +94,32 @@ def create_activity(user, admin, data):
     return activity.id
 
 
-def participant_ids(act_id):
+def participant_ids(activity_id: int) -> list[int]:
     return list(
         db.session.scalars(
             select(Participation.user_id)
-            .where(Participation.act_id == act_id)
+            .where(Participation.act_id == activity_id)
             .order_by(Participation.user_id)
         )
     )
 
 
-def _require_manager(user, admin, activity):
+def _managed(user: User | None, admin: Admin | None, activity_id: int) -> Activity:
+    activity = get_or_404(Activity, activity_id, NOT_FOUND)
     if not can_manage_activity(user, admin, activity):
         raise forbidden("只有活动的发起者或组织管理员才能执行该操作。")
+    return activity
 
 
-def update_activity(user, admin, act_id, data):
+def update_activity(
+    user: User | None, admin: Admin | None, activity_id: int, data: dict[str, Any]
+) -> list[int]:
     """Apply an edit; returns the participants told about it."""
-    from reedsailing.activities.loading import get_activity
-
-    activity = get_activity(act_id)
-    _require_manager(user, admin, activity)
-    category = _lookup(Category, "type", data.get("type"))
-    address = _lookup(Address, "location", data["location"])
+    activity = _managed(user, admin, activity_id)
+    category = _optional(Category, "type", data.get("type"))
+    address = get_or_field_error(Address, "location", data["location"])
     _check_times(data["begin_time"], data["end_time"])
-    values = {
+    values: dict[str, Any] = {
         "name": data["name"],
         "begin_time": data["begin_time"],
         "end_time": data["end_time"],
@@ -133,34 +133,34 @@ def update_activity(user, admin, act_id, data):
         values["reminded_at"] = None  # a moved activity is reminded again before its new start
     # The capacity rule is part of the UPDATE itself: a join committed between a read
     # and this write cannot leave more participants than places.
-    result = db.session.execute(
-        update(Activity)
-        .where(Activity.id == act_id, Activity.joined_count <= data["contain"])
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id, Activity.joined_count <= data["contain"])
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount == 0:
         db.session.rollback()
-        joined = db.session.scalar(select(Activity.joined_count).where(Activity.id == act_id))
-        raise FieldError({"contain": [f"人数上限不能少于已报名的人数（{joined}）。"]})
-    receivers = participant_ids(act_id)
+        joined = db.session.scalar(select(Activity.joined_count).where(Activity.id == activity_id))
+        raise field_error("contain", f"人数上限不能少于已报名的人数（{joined}）。")
+    receivers = participant_ids(activity_id)
     db.session.expire(activity)
     notify(ACT_CONTENT, receivers, act=activity)
     db.session.commit()
     return receivers
 
 
-def delete_activity(user, admin, act_id):
+def delete_activity(user: User | None, admin: Admin | None, activity_id: int) -> list[int]:
     """Tell the participants, then delete the activity (its joins and comments go with it)."""
-    from reedsailing.activities.loading import get_activity
-
-    activity = get_activity(act_id)
-    _require_manager(user, admin, activity)
-    receivers = participant_ids(act_id)
+    activity = _managed(user, admin, activity_id)
+    receivers = participant_ids(activity_id)
     notify(ACT_CANCEL, receivers, act=activity, act_id=None)
-    result = db.session.execute(delete(Activity).where(Activity.id == act_id))
+    result = cast("CursorResult[Any]", db.session.execute(delete(Activity).where(Activity.id == activity_id)))
     if result.rowcount == 0:  # someone else deleted it meanwhile
         db.session.rollback()
-        raise ApiError(404, "未找到该活动。")
+        raise not_found(NOT_FOUND)
     db.session.commit()
     return receivers

@@ -29,17 +29,21 @@ query each to load the chosen activities and organizations with their nested obj
 """
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import joinedload
 
-from reedsailing.activities.loading import activities_select, run
+from reedsailing.activities.schemas import activity_rows
+from reedsailing.activities.services.listing import fetch
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Follow, Organization, Participation
 
-MAX_ACTS = 20
+MAX_ACTIVITIES = 20
 MAX_ORGS = 10
 FOLLOWED_SAMPLE = 300  # recent activities of followed organizations that shape the interests
 
@@ -49,30 +53,28 @@ W_PARTICIPANTS, W_SCORE, W_NEARNESS = 0.6, 0.4, 1.5
 
 
 class Interests:
-    """Normalised tallies of the categories and keywords a user cares about."""
+    """Normalized tallies of the categories and keywords a user cares about."""
 
-    def __init__(self):
-        self.categories = Counter()
-        self.keywords = Counter()
-        self.followed_orgs = set()
+    def __init__(self) -> None:
+        self.categories: defaultdict[int, float] = defaultdict(float)
+        self.keywords: defaultdict[str, float] = defaultdict(float)
+        self.followed_orgs: set[int] = set()
+        self.category_share: dict[int, float] = {}
+        self.keyword_share: dict[str, float] = {}
 
-    def add(self, category_id, keywords, weight):
+    def add(self, category_id: int | None, keywords: str | None, weight: float) -> None:
         if category_id is not None:
             self.categories[category_id] += weight
         for word in (keywords or "").split():
             self.keywords[word] += weight
 
-    def finish(self):
+    def finish(self) -> "Interests":
         self.category_share = _shares(self.categories)
         self.keyword_share = _shares(self.keywords)
         return self
 
-    @property
-    def empty(self):
-        return not (self.categories or self.keywords or self.followed_orgs)
-
-    def interest(self, category_id, keywords, org_id):
-        score = W_CATEGORY * self.category_share.get(category_id, 0.0)
+    def interest(self, category_id: int | None, keywords: str | None, org_id: int | None) -> float:
+        score = W_CATEGORY * self.category_share.get(category_id, 0.0) if category_id is not None else 0.0
         matched = sum(self.keyword_share.get(word, 0.0) for word in set((keywords or "").split()))
         score += W_KEYWORDS * min(matched, 1.0)
         if org_id is not None and org_id in self.followed_orgs:
@@ -80,12 +82,12 @@ class Interests:
         return score
 
 
-def _shares(counter):
+def _shares(counter: dict[Any, float]) -> dict[Any, float]:
     total = sum(counter.values())
     return {key: value / total for key, value in counter.items()} if total else {}
 
 
-def build_interests(user_id):
+def build_interests(user_id: int) -> Interests:
     interests = Interests()
     joined = db.session.execute(
         select(Activity.category_id, Activity.keywords)
@@ -114,15 +116,16 @@ def build_interests(user_id):
     return interests.finish()
 
 
-def _nearness(begin, moment):
+def _nearness(begin: datetime, moment: datetime) -> float:
     if begin <= moment:
         return 1.0
     days = (begin - moment).total_seconds() / 86400
     return 1.0 / (1.0 + days / 7.0)
 
 
-def recommend(user_id):
-    """`(acts, orgs)`: activities with a `suitability` attribute, and organizations."""
+def recommend(user_id: int) -> tuple[list[tuple[Row[Any], float]], list[Organization]]:
+    """`(activities, orgs)`: `(row, suitability)` of the chosen activities, best first,
+    and the chosen organizations."""
     moment = now()
     interests = build_interests(user_id)
     joined = select(Participation.act_id).where(Participation.user_id == user_id)
@@ -137,7 +140,7 @@ def recommend(user_id):
             Activity.begin_time,
         ).where(*open_filter)
     ).all()
-    averages = dict(
+    averages: dict[int, Any] = dict(
         db.session.execute(
             select(Comment.act_id, func.avg(Comment.score))
             .join(Activity, Activity.id == Comment.act_id)
@@ -146,38 +149,37 @@ def recommend(user_id):
         ).all()
     )
     scored = []
-    org_interest = {}
-    org_upcoming = Counter()
-    for act_id, category_id, keywords, org_id, joined_count, begin in candidates:
+    org_interest: dict[int, list[float]] = {}
+    org_upcoming: Counter[int] = Counter()
+    for activity_id, category_id, keywords, org_id, joined_count, begin in candidates:
         interest = interests.interest(category_id, keywords, org_id)
         popularity = W_PARTICIPANTS * math.log1p(joined_count or 0)
-        popularity += W_SCORE * float(averages.get(act_id) or 0) / 5
+        popularity += W_SCORE * float(averages.get(activity_id) or 0) / 5
         suitability = interest + popularity + W_NEARNESS * _nearness(begin, moment)
-        scored.append((-suitability, begin, act_id, suitability))
+        scored.append((-suitability, begin, activity_id, suitability))
         if org_id is not None:
             org_interest.setdefault(org_id, []).append(interest)
             org_upcoming[org_id] += joined_count or 0
     scored.sort()
-    chosen = scored[:MAX_ACTS]
-    acts = _load_acts(chosen)
-    orgs = _rank_orgs(interests, org_interest, org_upcoming)
-    return acts, orgs
+    chosen = [(activity_id, suitability) for _, _, activity_id, suitability in scored[:MAX_ACTIVITIES]]
+    return _load_activities(chosen), _rank_orgs(interests, org_interest, org_upcoming)
 
 
-def _load_acts(chosen):
+def _load_activities(chosen: list[tuple[int, float]]) -> list[tuple[Row[Any], float]]:
     if not chosen:
         return []
-    by_id = {act.id: act for act in run(activities_select().where(Activity.id.in_([c[2] for c in chosen])))}
-    acts = []
-    for _, _, act_id, suitability in chosen:
-        act = by_id.get(act_id)
-        if act is not None:
-            act.suitability = round(suitability, 4)
-            acts.append(act)
-    return acts
+    rows = fetch(activity_rows().where(Activity.id.in_([activity_id for activity_id, _ in chosen])))
+    by_id = {row.id: row for row in rows}
+    return [
+        (by_id[activity_id], round(suitability, 4))
+        for activity_id, suitability in chosen
+        if activity_id in by_id
+    ]
 
 
-def _rank_orgs(interests, org_interest, org_upcoming):
+def _rank_orgs(
+    interests: Interests, org_interest: dict[int, list[float]], org_upcoming: "Counter[int]"
+) -> list[Organization]:
     followers = db.session.execute(
         select(Organization.id, func.count(Follow.id))
         .outerjoin(Follow, Follow.org_id == Organization.id)
@@ -194,10 +196,10 @@ def _rank_orgs(interests, org_interest, org_upcoming):
     ids = [org_id for _, org_id in ranked[:MAX_ORGS]]
     if not ids:
         return []
-    rows = db.session.scalars(
+    orgs = db.session.scalars(
         select(Organization)
         .where(Organization.id.in_(ids))
         .options(joinedload(Organization.owner), joinedload(Organization.block))
     ).all()
-    by_id = {org.id: org for org in rows}
+    by_id = {org.id: org for org in orgs}
     return [by_id[org_id] for org_id in ids if org_id in by_id]

@@ -1,0 +1,2 @@
+"""The rules of activities: publishing (`publishing`), the lists, searches, status
+partitions and calendar (`listing`), and keywords (`keywords`)."""

@@ -1,0 +1,1 @@
+"""Comments and scores on activities (docs/api.md §13)."""
