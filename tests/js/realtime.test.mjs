@@ -199,6 +199,8 @@ describe("after a server restart", () => {
       const again = await client.inbox.next("notifications", { count: 2, timeoutMs: 30_000 });
       assert.deepEqual(again.map((n) => n.content), [noticeText(kept)]);
       assert.equal(client.inbox.all("connect").length, 2);
+      // The token is asked for again on reconnect (a refreshed one would be used).
+      assert.equal(client.inbox.tokensAsked, 2);
       assert.equal(client.socket.io.engine.transport.name, transport);
 
       // Live pushes reach the reconnected socket.

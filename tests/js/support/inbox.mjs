@@ -52,7 +52,10 @@ export function open(io, server, student, options) {
     onNotice: (notice) => inbox.add("notification", notice),
     onRefused: (message) => inbox.add("refused", message),
   };
-  const getToken = () => (typeof student === "string" ? student : student?.token);
+  const getToken = () => {
+    inbox.tokensAsked = (inbox.tokensAsked ?? 0) + 1;
+    return typeof student === "string" ? student : student?.token;
+  };
   const client = connectNotices(io, server.url, getToken, handlers, options);
   client.socket.on("connect", () => inbox.add("connect", client.socket.id));
   client.socket.on("disconnect", (reason) => inbox.add("disconnect", reason));
