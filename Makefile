@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test install-dev run test lint format ci bench bench-realtime clean
+.PHONY: install install-test install-dev run test test-js lint format ci bench bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,29 @@ run: install
 	$(PY) manage.py seed
 	$(PY) wsgi.py
 
+# JS_TESTS=0 leaves out the JavaScript client tests (.ci/run runs them on their own, with Redis).
+NODE ?= node
+NPM ?= npm
+JS_DIR := tests/js
+JS_TESTS ?= 1
+
 test: install-test
 	$(PY) -m pytest
+	@if [ "$(JS_TESTS)" = "0" ]; then :; \
+	elif command -v $(NODE) >/dev/null 2>&1 && command -v $(NPM) >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory test-js; \
+	else \
+	  echo "make test: SKIPPED the JavaScript Socket.IO client tests (tests/js): node/npm not found."; \
+	fi
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# socket.io-client 4.x and the mini-program adapter against real `python wsgi.py`
+# processes (docs/realtime-client.md); the two-process tests need REDIS_URL.
+test-js: install-test $(JS_DIR)/node_modules/.installed
+	cd $(JS_DIR) && PYTHON="$(abspath $(PY))" $(NODE) --test --test-reporter=spec --test-timeout=90000
 
 # ruff (lint + format check) and mypy, as .ci/run runs them
 lint: $(VENV)/.installed-dev
@@ -57,4 +78,4 @@ bench-realtime: install-test
 	$(PY) bench/realtime.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(JS_DIR)/node_modules
