@@ -18,7 +18,7 @@ from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
+from reedsailing.messages.texts import ACT_COMMENTED, COMMENT_MODIFIED
 from reedsailing.models import Comment, User
 from reedsailing.models.blocks import BOYA
 

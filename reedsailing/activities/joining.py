@@ -22,7 +22,7 @@ from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import REMOVED_FROM_ACT
+from reedsailing.messages.texts import REMOVED_FROM_ACT
 from reedsailing.models import Activity, Participation
 from reedsailing.models.blocks import BOYA
 

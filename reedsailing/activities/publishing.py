@@ -18,7 +18,7 @@ from reedsailing.core.errors import ApiError, FieldError, forbidden
 from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import ACT_CANCEL, ACT_CONTENT
+from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
 from reedsailing.seed import system_user

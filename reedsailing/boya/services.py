@@ -21,7 +21,7 @@ from reedsailing.activities.keywords import extract_keywords
 from reedsailing.core import store
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Address, Participation, User
 from reedsailing.models.blocks import BOYA
@@ -170,7 +170,7 @@ def upsert_course(course, owner_id, follower_ids):
         db.session.flush()
         # A course that is already over is recorded but announced to nobody.
         if course.end > now():
-            notify(templates.NEW_BOYA, follower_ids, act=activity, mail=True)
+            notify(texts.NEW_BOYA, follower_ids, act=activity, mail=True)
         return NEW
     changed = {key for key, value in wanted.items() if getattr(activity, key) != value}
     if not changed:
@@ -184,7 +184,7 @@ def upsert_course(course, owner_id, follower_ids):
     participant_ids = db.session.scalars(
         select(Participation.user_id).where(Participation.act_id == activity.id)
     ).all()
-    notify(templates.ACT_CONTENT, participant_ids, act=activity)
+    notify(texts.ACT_CONTENT, participant_ids, act=activity)
     log.info("博雅 course %s updated: %s", course.id, ", ".join(sorted(changed)))
     return UPDATED
 

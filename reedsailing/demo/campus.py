@@ -12,17 +12,16 @@ Demo students log in with openid `demo-<n>` (n = 1..users): in development login
 """
 
 import random
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import click
 from sqlalchemy import func, insert, select
 
-from reedsailing.core.timeutil import now
 from reedsailing.demo import words as text
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.models import (
     Activity,
     Address,
@@ -324,30 +323,28 @@ class DemoCampus:
             attempts -= 1
             kind = rng.choices(
                 (
-                    templates.NEW_BOYA,
-                    templates.ACT_CONTENT,
-                    templates.ACT_COMMENTED,
-                    templates.BECOME_MANAGER,
-                    templates.ACT_STARTING,
+                    texts.NEW_BOYA,
+                    texts.ACT_CONTENT,
+                    texts.ACT_COMMENTED,
+                    texts.BECOME_MANAGER,
+                    texts.ACT_STARTING,
                 ),
                 weights=(1, 6, 6, 2, 5),
             )[0]
             act, org, names = None, None, {}
-            if kind == templates.NEW_BOYA and boya and followers and boya_notices < MAX_BOYA_NOTICES:
+            if kind == texts.NEW_BOYA and boya and followers and boya_notices < MAX_BOYA_NOTICES:
                 boya_notices += 1
                 act, recipients = rng.choice(boya), followers
-            elif kind == templates.BECOME_MANAGER and orgs:
+            elif kind == texts.BECOME_MANAGER and orgs:
                 org = rng.choice(orgs)
                 recipients = [rng.choice(self.managers_of[org["id"]])]
-            elif kind == templates.ACT_COMMENTED:
+            elif kind == texts.ACT_COMMENTED:
                 act = rng.choice(acts)
                 commenter = rng.choice(self.user_ids)
                 names = {"user": self.user_names[commenter], "comment": rng.choice(text.COMMENTS)}
                 recipients = [act["owner_id"]] if act["owner_id"] != self.system_id else []
             elif joined:
-                kind = (
-                    kind if kind in (templates.ACT_CONTENT, templates.ACT_STARTING) else templates.ACT_CONTENT
-                )
+                kind = kind if kind in (texts.ACT_CONTENT, texts.ACT_STARTING) else texts.ACT_CONTENT
                 act = rng.choice(joined)
                 recipients = participants[act["id"]]
             else:
@@ -361,7 +358,7 @@ class DemoCampus:
                     "id": notice_id,
                     "type": kind,
                     "time": when + timedelta(hours=rng.randrange(1, 48)),
-                    "content": templates.render(
+                    "content": texts.render(
                         kind, act=(act or {}).get("name", ""), org=(org or {}).get("name", ""), **names
                     ),
                     "act_id": act["id"] if act else None,
@@ -401,32 +398,3 @@ def populate(sizes, seed=DEFAULT_SEED, start=None, show_progress=False):
     total = sum(len(rows) for rows in campus.rows.values())
     with tqdm(total=total, unit="row", desc="demo-data", disable=not show_progress) as bar:
         return campus.write(bar)
-
-
-@click.command("demo-data")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="small", show_default=True)
-@click.option("--users", type=click.IntRange(0), help="Override the preset's count.")
-@click.option("--orgs", type=click.IntRange(0))
-@click.option("--activities", type=click.IntRange(0))
-@click.option("--participations", type=click.IntRange(0))
-@click.option("--comments", type=click.IntRange(0))
-@click.option("--follows", type=click.IntRange(0))
-@click.option("--notices", type=click.IntRange(0))
-@click.option("--seed", "seed_value", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option(
-    "--start",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day of the semester (default: 63 days ago). Same seed, sizes and start: same campus.",
-)
-@click.option("--progress/--no-progress", default=True, show_default=True)
-def demo_data_command(preset, seed_value, start, progress, **overrides):
-    """Fill an empty database with a realistic, reproducible demo campus."""
-    sizes = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
-    if sizes.users == 0 and (sizes.orgs or sizes.activities):
-        raise click.ClickException("organizations and activities need at least one user")
-    started = now()
-    counts = populate(sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress)
-    seconds = (now() - started).total_seconds()
-    click.echo(
-        "demo-data: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + f" in {seconds:.0f} s"
-    )

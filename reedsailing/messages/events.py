@@ -19,15 +19,11 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from reedsailing.core.auth import user_from_token
 from reedsailing.core.fields import MAX_ID
 from reedsailing.extensions import socketio
-from reedsailing.messages.services import mark_read, unread_notices
+from reedsailing.messages.schemas import MAX_READ_IDS
+from reedsailing.messages.services import mark_read, room_of, unread_notices
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "reedsailing.socket_user"
-MAX_READ_IDS = 5000
-
-
-def room_of(user_id):
-    return f"user:{user_id}"
 
 
 def _own_context(handler):

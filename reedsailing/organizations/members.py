@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from reedsailing.core.errors import ApiError, bad_request, not_found
 from reedsailing.core.queries import contains
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Follow, Organization, OrgManager
 from reedsailing.organizations.services import get_student, require_verified
@@ -30,7 +30,7 @@ def add_manager(org, person_id):
     except IntegrityError as error:
         db.session.rollback()
         raise bad_request("该用户已是此组织管理员。") from error
-    notify(templates.BECOME_MANAGER, [person.id], org=org)
+    notify(texts.BECOME_MANAGER, [person.id], org=org)
     db.session.commit()
     return row
 
@@ -45,7 +45,7 @@ def remove_manager(org, user_id):
     if not removed:
         db.session.rollback()
         raise not_found("该用户不是此组织管理员。")
-    notify(templates.REMOVED_FROM_MANAGER, [user_id], org=org)
+    notify(texts.REMOVED_FROM_MANAGER, [user_id], org=org)
     db.session.commit()
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from reedsailing.core.errors import ApiError, bad_request, forbidden, not_found
 from reedsailing.extensions import db
 from reedsailing.images import storage
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Organization, OrgApplication, OrgManager, User
 from reedsailing.models.organizations import APPROVED, PENDING
@@ -142,10 +142,10 @@ def decide(application_id, status):
             db.session.rollback()
             raise field_error("name", ORG_NAME_TAKEN) from error
         db.session.add(OrgManager(org_id=org.id, user_id=application.user_id))
-        notify(templates.ORG_APPLY_RESULT, [application.user_id], org=org, approved=True)
+        notify(texts.ORG_APPLY_RESULT, [application.user_id], org=org, approved=True)
     else:
         # There is no organization to link: the application lends its name to the text.
-        notify(templates.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
+        notify(texts.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
     db.session.commit()
     db.session.refresh(application)
     return application, org
@@ -223,7 +223,7 @@ def transfer_ownership(org, new_owner_id):
         db.session.rollback()
         raise ApiError(409, "组织负责人刚被修改，请刷新后重试。")
     ensure_manager(org.id, new_owner.id)
-    notify(templates.BECOME_OWNER, [new_owner.id], org=org)
+    notify(texts.BECOME_OWNER, [new_owner.id], org=org)
     db.session.commit()
     return new_owner
 

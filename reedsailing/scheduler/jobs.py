@@ -14,7 +14,7 @@ from reedsailing.boya.services import ImportBusy, client_from_config, credential
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
 
@@ -104,7 +104,7 @@ def send_reminders(at=None):
             participant_ids = db.session.scalars(
                 select(Participation.user_id).where(Participation.act_id == act_id)
             ).all()
-            notify(templates.ACT_STARTING, participant_ids, act=db.session.get(Activity, act_id))
+            notify(texts.ACT_STARTING, participant_ids, act=db.session.get(Activity, act_id))
             db.session.commit()
             claimed += 1
         except Exception:
