@@ -126,6 +126,7 @@ def register_blueprints(app):
     from reedsailing.activities.routes import bp as activities_bp
     from reedsailing.admin.routes import bp as admin_bp
     from reedsailing.blocks.routes import bp as blocks_bp
+    from reedsailing.charts.routes import bp as charts_bp
     from reedsailing.images.routes import bp as images_bp
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
@@ -141,6 +142,7 @@ def register_blueprints(app):
         organizations_bp,
         activities_bp,
         images_bp,
+        charts_bp,
         messages_bp,
     ):
         app.register_blueprint(blueprint)

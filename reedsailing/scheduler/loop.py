@@ -9,16 +9,13 @@ first one has been gone for a whole lease.
 
 import logging
 import os
-import signal
 import socket
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import click
 import schedule
-from flask import current_app
 
 from reedsailing.core import store
 from reedsailing.scheduler import jobs as tasks
@@ -116,18 +113,3 @@ class Scheduler:
         finally:
             self.release_leases()
             log.info("scheduler %s stopped", self.owner)
-
-
-@click.command("scheduler")
-def scheduler_command():
-    """Run the periodic jobs (WeChat token, 博雅 import, reminders, housekeeping)."""
-    app = current_app._get_current_object()
-    stop = threading.Event()
-
-    def request_stop(signum, frame):
-        log.info("signal %s: stopping after the current job", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    Scheduler(app, default_jobs(app.config)).run_forever(stop)
