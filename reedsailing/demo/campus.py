@@ -12,16 +12,16 @@ Demo students log in with openid `demo-<n>` (n = 1..users): in development login
 """
 
 import random
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import click
 from sqlalchemy import func, insert, select
 
 from reedsailing.demo import words as text
+from reedsailing.demo.notices import build_notices
+from reedsailing.demo.sizes import DEFAULT_SEED, SEMESTER_DAYS, default_start, split
 from reedsailing.extensions import db
-from reedsailing.messages import texts
 from reedsailing.models import (
     Activity,
     Address,
@@ -39,47 +39,9 @@ from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION, VOLUNTEER
 from reedsailing.seed import seed as seed_fixed_rows
 from reedsailing.seed import system_user
 
-DEFAULT_SEED = 20211227
-SEMESTER_DAYS = 126  # 18 weeks
 ORG_SPLIT = ((CLUB, 40), (UNION, 30), (VOLUNTEER, 30))
 ACTIVITY_SPLIT = ((CLUB, 25), (BOYA, 25), (UNION, 15), (VOLUNTEER, 15), (PERSONAL, 20))
 CHUNK = 2000
-MAX_BOYA_NOTICES = 20
-
-
-@dataclass(frozen=True)
-class Sizes:
-    users: int
-    orgs: int
-    activities: int
-    participations: int
-    comments: int
-    follows: int
-    notices: int
-
-
-PRESETS = {
-    "small": Sizes(
-        users=2000, orgs=100, activities=1000, participations=10000, comments=3000, follows=3000, notices=1000
-    ),
-}
-PRESETS["large"] = Sizes(**{name: value * 10 for name, value in asdict(PRESETS["small"]).items()})
-
-
-def split(total, weights):
-    """Share `total` out by `weights` (largest remainder, deterministic): [(key, n)]."""
-    whole = sum(weight for _, weight in weights)
-    exact = [(key, total * weight / whole) for key, weight in weights]
-    counts = {key: int(share) for key, share in exact}
-    rest = total - sum(counts.values())
-    for key, _share in sorted(exact, key=lambda item: (-(item[1] - int(item[1])), item[0]))[:rest]:
-        counts[key] += 1
-    return [(key, counts[key]) for key, _ in weights]
-
-
-def default_start():
-    """Nine weeks ago: the demo semester is half over, so every status has activities."""
-    return date.today() - timedelta(days=63)
 
 
 class DemoCampus:
@@ -123,7 +85,7 @@ class DemoCampus:
         self._activities(rng)
         self._participations(rng)
         self._comments(rng)
-        self._notices(rng)
+        self.rows[Notice], self.rows[Delivery] = build_notices(self, rng)
         return self.rows
 
     def _users(self, rng):
@@ -306,70 +268,6 @@ class DemoCampus:
             }
             for i in chosen
         ]
-
-    def _notices(self, rng):
-        acts = self.rows[Activity]
-        participants = {}
-        for row in self.rows[Participation]:
-            participants.setdefault(row["act_id"], []).append(row["user_id"])
-        followers = [row["id"] for row in self.rows[User] if row["follow_boya"]]
-        boya = [row for row in acts if row["block_id"] == BOYA]
-        joined = [row for row in acts if row["id"] in participants]
-        orgs = self.rows[Organization]
-        notices, deliveries = [], []
-        boya_notices = 0  # each reaches every follower: a few keep `large` at a sane size
-        attempts = 20 * self.sizes.notices if acts else 0
-        while len(notices) < self.sizes.notices and attempts:
-            attempts -= 1
-            kind = rng.choices(
-                (
-                    texts.NEW_BOYA,
-                    texts.ACT_CONTENT,
-                    texts.ACT_COMMENTED,
-                    texts.BECOME_MANAGER,
-                    texts.ACT_STARTING,
-                ),
-                weights=(1, 6, 6, 2, 5),
-            )[0]
-            act, org, names = None, None, {}
-            if kind == texts.NEW_BOYA and boya and followers and boya_notices < MAX_BOYA_NOTICES:
-                boya_notices += 1
-                act, recipients = rng.choice(boya), followers
-            elif kind == texts.BECOME_MANAGER and orgs:
-                org = rng.choice(orgs)
-                recipients = [rng.choice(self.managers_of[org["id"]])]
-            elif kind == texts.ACT_COMMENTED:
-                act = rng.choice(acts)
-                commenter = rng.choice(self.user_ids)
-                names = {"user": self.user_names[commenter], "comment": rng.choice(text.COMMENTS)}
-                recipients = [act["owner_id"]] if act["owner_id"] != self.system_id else []
-            elif joined:
-                kind = kind if kind in (texts.ACT_CONTENT, texts.ACT_STARTING) else texts.ACT_CONTENT
-                act = rng.choice(joined)
-                recipients = participants[act["id"]]
-            else:
-                continue
-            if not recipients:
-                continue
-            notice_id = self.base[Notice] + len(notices)
-            when = (act or {}).get("pub_time") or self.start + timedelta(days=rng.randrange(SEMESTER_DAYS))
-            notices.append(
-                {
-                    "id": notice_id,
-                    "type": kind,
-                    "time": when + timedelta(hours=rng.randrange(1, 48)),
-                    "content": texts.render(
-                        kind, act=(act or {}).get("name", ""), org=(org or {}).get("name", ""), **names
-                    ),
-                    "act_id": act["id"] if act else None,
-                    "org_id": org["id"] if org else None,
-                }
-            )
-            deliveries.extend(
-                {"notice_id": notice_id, "user_id": uid, "read": rng.random() < 0.7}
-                for uid in sorted(set(recipients))
-            )
-        self.rows[Notice], self.rows[Delivery] = notices, deliveries
 
     # ---- writing ---------------------------------------------------------------------
     def write(self, progress=None):

@@ -6,7 +6,8 @@ from datetime import datetime
 import click
 
 from reedsailing.core.timeutil import now
-from reedsailing.demo.campus import DEFAULT_SEED, PRESETS, populate
+from reedsailing.demo.campus import populate
+from reedsailing.demo.sizes import DEFAULT_SEED, PRESETS
 
 
 @click.command("demo-data")
