@@ -2,6 +2,9 @@
 `REDIS_URL` is set, otherwise the `key_values` table. Holds the WeChat access token
 and the scheduler's job locks."""
 
+import os
+import socket
+import uuid
 from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -53,6 +56,11 @@ def set_value(key: str, value: str, ttl_seconds: int | None = None) -> None:
     else:
         row.value, row.expires_at = value, expires
     db.session.commit()
+
+
+def lock_owner() -> str:
+    """A name for a lock holder, unique to this process and call: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def acquire_lock(name: str, owner: str, ttl_seconds: int) -> bool:
