@@ -34,7 +34,7 @@ from reedsailing.models import Activity
 app = create_app()
 with app.app_context():
     assert app.config["REDIS_URL"]
-    notify(texts.ACT_STARTING, [int(sys.argv[1])], act=db.session.get(Activity, int(sys.argv[2])))
+    notify(texts.ACT_STARTING, [int(sys.argv[1])], activity=db.session.get(Activity, int(sys.argv[2])))
     db.session.commit()
 """
 

@@ -29,7 +29,7 @@ def _tell_owner(notice_type, activity, author, content):
     """Notice 5/10 to the activity owner; returns the receivers for the answer."""
     if activity.block_id == BOYA or activity.owner_id == author.id:
         return []
-    notify(notice_type, [activity.owner_id], act=activity, user=author.name, comment=content or "")
+    notify(notice_type, [activity.owner_id], activity=activity, user=author.name, comment=content or "")
     return [activity.owner_id]
 
 

@@ -99,7 +99,7 @@ def leave(user, admin, act_id, person_id, operator_id):
     if self_leave:
         db.session.commit()
         return {}
-    notify(REMOVED_FROM_ACT, [person_id], act=activity)
+    notify(REMOVED_FROM_ACT, [person_id], activity=activity)
     db.session.commit()
     return {"__receivers__": [person_id]}
 

@@ -145,7 +145,7 @@ def update_activity(user, admin, act_id, data):
         raise FieldError({"contain": [f"人数上限不能少于已报名的人数（{joined}）。"]})
     receivers = participant_ids(act_id)
     db.session.expire(activity)
-    notify(ACT_CONTENT, receivers, act=activity)
+    notify(ACT_CONTENT, receivers, activity=activity)
     db.session.commit()
     return receivers
 
@@ -157,7 +157,7 @@ def delete_activity(user, admin, act_id):
     activity = get_activity(act_id)
     _require_manager(user, admin, activity)
     receivers = participant_ids(act_id)
-    notify(ACT_CANCEL, receivers, act=activity, act_id=None)
+    notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
     result = db.session.execute(delete(Activity).where(Activity.id == act_id))
     if result.rowcount == 0:  # someone else deleted it meanwhile
         db.session.rollback()

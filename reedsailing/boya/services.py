@@ -172,7 +172,7 @@ def upsert_course(course: Course, owner_id: int, follower_ids: Sequence[int]) ->
         db.session.flush()
         # A course that is already over is recorded but announced to nobody.
         if course.end > now():
-            notify(texts.NEW_BOYA, follower_ids, act=activity, mail=True)
+            notify(texts.NEW_BOYA, follower_ids, activity=activity, mail=True)
         return NEW
     changed = {key for key, value in wanted.items() if getattr(activity, key) != value}
     if not changed:
@@ -186,7 +186,7 @@ def upsert_course(course: Course, owner_id: int, follower_ids: Sequence[int]) ->
     participant_ids = db.session.scalars(
         select(Participation.user_id).where(Participation.act_id == activity.id)
     ).all()
-    notify(texts.ACT_CONTENT, participant_ids, act=activity)
+    notify(texts.ACT_CONTENT, participant_ids, activity=activity)
     log.info("博雅 course %s updated: %s", course.id, ", ".join(sorted(changed)))
     return UPDATED
 

@@ -32,17 +32,17 @@ def notify(
     notice_type: int,
     recipient_ids: Iterable[int | None],
     *,
-    act: Activity | None = None,
+    activity: Activity | None = None,
     org: Organization | None = None,
-    act_id: Any = _FROM_OBJECT,
+    activity_id: Any = _FROM_OBJECT,
     org_id: Any = _FROM_OBJECT,
     mail: bool = False,
     **names: Any,
 ) -> Notice | None:
     """Store notice `notice_type` for `recipient_ids` in the current transaction.
 
-    `act` / `org` are the linked objects: their names fill the text and their ids are
-    the notice's links, unless `act_id=None` / `org_id=None` say otherwise (type 2
+    `activity` / `org` are the linked objects: their names fill the text and their ids
+    are the notice's links, unless `activity_id=None` / `org_id=None` say otherwise (type 2
     links no activity, as the activity is about to go).
     Returns the Notice, or None when there is nobody to tell. Constant number of
     queries whatever the number of recipients; the caller commits. With `mail=True`
@@ -52,15 +52,15 @@ def notify(
     recipients = sorted({int(uid) for uid in recipient_ids if uid is not None})
     if not recipients:
         return None
-    if act is not None:
-        names.setdefault("act", act.name)
+    if activity is not None:
+        names.setdefault("act", activity.name)
     if org is not None:
         names.setdefault("org", org.name)
-    if act_id is _FROM_OBJECT:
-        act_id = act.id if act is not None else None
+    if activity_id is _FROM_OBJECT:
+        activity_id = activity.id if activity is not None else None
     if org_id is _FROM_OBJECT:
         org_id = org.id if org is not None else None
-    notice = Notice(type=notice_type, content=render(notice_type, **names), act_id=act_id, org_id=org_id)
+    notice = Notice(type=notice_type, content=render(notice_type, **names), act_id=activity_id, org_id=org_id)
     db.session.add(notice)
     db.session.flush()
     db.session.execute(

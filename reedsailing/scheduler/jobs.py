@@ -113,7 +113,7 @@ def send_reminders(at: datetime | None = None) -> int:
             participant_ids = db.session.scalars(
                 select(Participation.user_id).where(Participation.act_id == activity_id)
             ).all()
-            notify(texts.ACT_STARTING, participant_ids, act=db.session.get(Activity, activity_id))
+            notify(texts.ACT_STARTING, participant_ids, activity=db.session.get(Activity, activity_id))
             db.session.commit()
             claimed += 1
         except Exception:

@@ -32,7 +32,7 @@ app = create_app()
 def test_only_notify():
     data = json_body()
     activity = db.session.get(Activity, int(data["act"]))
-    notify(texts.ACT_CONTENT, data["users"], act=activity)
+    notify(texts.ACT_CONTENT, data["users"], activity=activity)
     db.session.commit()
     return {"__receivers__": data["users"]}
 
