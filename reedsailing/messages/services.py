@@ -86,14 +86,8 @@ def room_of(user_id: int) -> str:
 
 
 def unread_notices(user_id: int) -> list[dict[str, Any]]:
-    """The user's unread notices, newest first, as the client shape (one query)."""
-    rows = db.session.execute(
-        select(Notice)
-        .join(Delivery, Delivery.notice_id == Notice.id)
-        .where(Delivery.user_id == user_id, Delivery.read.is_(False))
-        .order_by(Notice.id.desc())
-    ).scalars()
-    return notices_schema.dump(rows)
+    """The user's unread notices, newest first, as the socket sends them (one query)."""
+    return notices_schema.dump([notice for notice, _ in notices_of(user_id, unread_only=True)])
 
 
 def notices_of(
