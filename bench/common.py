@@ -21,7 +21,8 @@ PREPARE = """
 import sys
 from config import Config
 from reedsailing import create_app
-from reedsailing.demo.campus import PRESETS, populate
+from reedsailing.demo.campus import populate
+from reedsailing.demo.sizes import PRESETS
 from reedsailing.extensions import db
 from dataclasses import replace
 import json

@@ -1,5 +1,5 @@
 """Import one new 博雅 course the way the scheduler does, in its own process: insert
-the activity, `notify(4, followers, act=...)`, commit. Prints the wall-clock time just
+the activity, `notify(4, followers, activity=...)`, commit. Prints the wall-clock time just
 before the commit (the pushes go out through Redis right after it) and the notice id."""
 
 import json
@@ -46,7 +46,7 @@ with app.app_context():
     followers = db.session.scalars(
         select(User.id).where(User.follow_boya.is_(True), User.is_system.is_(False))
     ).all()
-    notice = notify(4, followers, act=activity, mail=False)
+    notice = notify(4, followers, activity=activity, mail=False)
     notice_id = notice.id
     started = time.time()
     db.session.commit()  # the after_commit hook emits one event per follower room through Redis

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 COURSES_API = "queryStudentSemesterCourseByPage"
 PROFILE_API = "getUserProfile"
-CONFIG_API = "getAllConfig"
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 )

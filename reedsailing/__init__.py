@@ -126,6 +126,7 @@ def register_blueprints(app):
     from reedsailing.activities.routes import bp as activities_bp
     from reedsailing.admin.routes import bp as admin_bp
     from reedsailing.blocks.routes import bp as blocks_bp
+    from reedsailing.charts.routes import bp as charts_bp
     from reedsailing.comments.routes import bp as comments_bp
     from reedsailing.feedback.routes import bp as feedback_bp
     from reedsailing.images.routes import bp as images_bp
@@ -149,6 +150,7 @@ def register_blueprints(app):
         comments_bp,
         recommendations_bp,
         images_bp,
+        charts_bp,
         messages_bp,
     ):
         app.register_blueprint(blueprint)

@@ -11,7 +11,7 @@ from reedsailing.boya import services
 from reedsailing.boya.services import ImportNotReady, import_courses
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.models import Activity, Address, Delivery, Notice, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.seed import system_user
@@ -66,15 +66,15 @@ def test_rerun_with_nothing_new_changes_nothing_and_tells_no_one(count_queries):
     records = [course(1), course(2), course(3)]
     first = import_courses(records)
     assert first.new == 3
-    assert len(notices_of(templates.NEW_BOYA)) == 3
+    assert len(notices_of(texts.NEW_BOYA)) == 3
     with count_queries() as counter:
         second = import_courses(records)
     assert (second.new, second.updated, second.unchanged, second.failed) == (0, 0, 3, 0)
     writes = [s for s in counter.statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
     assert count(Activity) == 3
-    assert [recipients for _, recipients in notices_of(templates.NEW_BOYA)] == [[follower.id]] * 3
-    assert notices_of(templates.ACT_CONTENT) == []
+    assert [recipients for _, recipients in notices_of(texts.NEW_BOYA)] == [[follower.id]] * 3
+    assert notices_of(texts.ACT_CONTENT) == []
 
 
 def test_followers_notified_once_and_only_followers(smtp_sink):
@@ -83,7 +83,7 @@ def test_followers_notified_once_and_only_followers(smtp_sink):
     make_user(follow_boya=False)
     import_courses([course(7, name="书法入门")])
     import_courses([course(7, name="书法入门")])
-    notices = notices_of(templates.NEW_BOYA)
+    notices = notices_of(texts.NEW_BOYA)
     assert len(notices) == 1
     notice, recipients = notices[0]
     assert recipients == sorted([follower.id, unverified_follower.id])
@@ -128,12 +128,12 @@ def test_changed_course_updates_same_activity_and_tells_participants():
     assert db.session.get(Address, updated.address_id).name == "沙河校区国际会议中心"
     assert updated.reminded_at is None  # moved, so it will be reminded again
     assert "茶艺" in updated.keywords
-    changes = notices_of(templates.ACT_CONTENT)
+    changes = notices_of(texts.ACT_CONTENT)
     assert len(changes) == 1
     assert changes[0][1] == [participant.id]
     assert changes[0][0].act_id == activity.id
     # Followers hear about new courses only.
-    assert [recipients for _, recipients in notices_of(templates.NEW_BOYA)] == [[follower.id]]
+    assert [recipients for _, recipients in notices_of(texts.NEW_BOYA)] == [[follower.id]]
 
 
 def test_bad_records_are_skipped_and_the_rest_import():
@@ -163,8 +163,8 @@ def test_a_course_the_database_refuses_leaves_nothing_behind(monkeypatch):
     assert (summary.new, summary.failed) == (2, 1)
     assert sorted(db.session.scalars(select(Activity.boya_course_id))) == ["1", "3"]
     assert db.session.scalar(select(func.count()).where(Address.name == "只有坏课程在这里")) == 0
-    assert len(notices_of(templates.NEW_BOYA)) == 2
-    assert all(recipients == [follower.id] for _, recipients in notices_of(templates.NEW_BOYA))
+    assert len(notices_of(texts.NEW_BOYA)) == 2
+    assert all(recipients == [follower.id] for _, recipients in notices_of(texts.NEW_BOYA))
 
 
 def test_one_address_per_place_name():
@@ -190,7 +190,7 @@ def test_course_that_is_over_is_recorded_but_not_announced():
     make_user(follow_boya=True)
     import_courses([course(1, start=now() - timedelta(days=10))])
     assert count(Activity) == 1
-    assert notices_of(templates.NEW_BOYA) == []
+    assert notices_of(texts.NEW_BOYA) == []
 
 
 def test_long_fields_are_cut_to_fit():
@@ -227,7 +227,7 @@ def test_crawl_boya_once_imports_with_progress_and_summary(app, fake_bykc):
     assert result.exit_code == 0, result.output
     assert "博雅 import: 0 new, 1 updated, 4 unchanged, 1 failed" in result.output
     assert count(Activity) == 5
-    assert [r for _, r in notices_of(templates.NEW_BOYA)] == [[follower.id]] * 5
+    assert [r for _, r in notices_of(texts.NEW_BOYA)] == [[follower.id]] * 5
 
 
 def test_crawl_boya_wrong_password_is_a_clear_error(app, fake_bykc, monkeypatch):
@@ -255,7 +255,7 @@ def test_system_account_is_not_a_follower():
     owner.follow_boya = True
     db.session.commit()
     import_courses([course(1)])
-    assert notices_of(templates.NEW_BOYA) == []
+    assert notices_of(texts.NEW_BOYA) == []
     assert db.session.get(User, owner.id).follow_boya is True
 
 

@@ -202,12 +202,16 @@ PAGES = [
 
 
 def check_charts(browser):
-    """The admin charts page draws its three charts from the JSON routes."""
+    """The admin charts page draws its three charts from the JSON routes.
+
+    The three charts load in parallel, so each is waited for before the text is read.
+    """
     bars = browser.wait_for("document.querySelectorAll('#orgs svg rect').length")
     assert bars and bars >= 2, f"{bars} bars in the organizations chart"
+    assert browser.wait_for("document.querySelectorAll('#acts svg rect').length"), "no activities chart"
+    assert browser.wait_for("document.querySelectorAll('#categories svg').length") == 1
     text = browser.evaluate("document.body.innerText")
     assert "热门社团" in text and "篮球赛" in text, text[:500]
-    assert browser.evaluate("document.querySelectorAll('#categories svg').length") == 1
 
 
 @pytest.mark.slow

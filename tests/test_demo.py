@@ -4,7 +4,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from reedsailing.demo.campus import PRESETS, split
+from reedsailing.demo.sizes import PRESETS, split
 from reedsailing.extensions import db
 from reedsailing.models import (
     Activity,

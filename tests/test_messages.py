@@ -7,7 +7,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from reedsailing.core import auth
 from reedsailing.extensions import db, socketio
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Delivery, Notice, User
 from tests.factories import headers, make_activity, make_admin, make_org, make_user
@@ -27,7 +27,7 @@ def events(sio, name):
     return [event["args"][0] for event in sio.get_received() if event["name"] == name]
 
 
-def tell(user_ids, notice_type=templates.ACT_STARTING, **kwargs):
+def tell(user_ids, notice_type=texts.ACT_STARTING, **kwargs):
     if "act" not in kwargs:
         kwargs.setdefault("act_id", None)
     notice = notify(notice_type, user_ids, **kwargs)
@@ -87,8 +87,8 @@ def test_token_in_query_string_is_accepted(app, client):
 def test_connect_sends_unread_list_newest_first(app, client):
     user, other = make_user(), make_user()
     org = make_org(name="航模社")
-    first = tell([user.id, other.id], templates.BECOME_MANAGER, org=org)
-    second = tell([user.id], templates.ACT_STARTING)
+    first = tell([user.id, other.id], texts.BECOME_MANAGER, org=org)
+    second = tell([user.id], texts.ACT_STARTING)
     read = tell([user.id])
     db.session.query(Delivery).filter_by(notice_id=read.id, user_id=user.id).update({"read": True})
     db.session.commit()
@@ -133,7 +133,7 @@ def test_committed_notice_is_pushed_live_to_its_recipients_only(app, client):
     for sio in sockets.values():
         sio.get_received()
 
-    notice = notify(templates.ACT_CONTENT, [alice.id, bob.id], act=activity)
+    notice = notify(texts.ACT_CONTENT, [alice.id, bob.id], activity=activity)
     db.session.commit()
 
     expected = {
@@ -154,7 +154,7 @@ def test_nothing_is_pushed_before_commit_or_after_rollback(app, client):
     sio = connect(app, client, user)
     sio.get_received()
 
-    notify(templates.ACT_STARTING, [user.id], act_id=None)
+    notify(texts.ACT_STARTING, [user.id], activity_id=None)
     db.session.flush()
     assert sio.get_received() == []
     db.session.rollback()
@@ -298,9 +298,9 @@ def test_fan_out_to_2000_recipients_is_constant_queries(app, client, count_queri
     course = make_activity(name="航空史")
 
     with count_queries() as few:
-        tell(few_ids, templates.NEW_BOYA, act=course)
+        tell(few_ids, texts.NEW_BOYA, activity=course)
     with count_queries() as many:
-        notice = tell(ids, templates.NEW_BOYA, act=course)
+        notice = tell(ids, texts.NEW_BOYA, activity=course)
 
     assert many.count == few.count <= 4
     assert db.session.query(Delivery).filter_by(notice_id=notice.id, read=False).count() == 2000
@@ -319,7 +319,7 @@ def test_mail_reaches_verified_recipients_and_a_failure_does_not_stop_others(app
     unverified = make_user(verified=False)
     course = make_activity(name="航空史")
 
-    notify(templates.NEW_BOYA, [bad.id, good.id, unverified.id, other.id], act=course, mail=True)
+    notify(texts.NEW_BOYA, [bad.id, good.id, unverified.id, other.id], activity=course, mail=True)
     assert smtp_sink.messages == []  # nothing is mailed before commit
     db.session.commit()
 
@@ -336,7 +336,7 @@ def test_mail_reaches_verified_recipients_and_a_failure_does_not_stop_others(app
 def test_rolled_back_notice_is_not_mailed(app, smtp_sink):
     user = make_user(email="good@buaa.edu.cn")
     course = make_activity(name="航空史")
-    notify(templates.NEW_BOYA, [user.id], act=course, mail=True)
+    notify(texts.NEW_BOYA, [user.id], activity=course, mail=True)
     db.session.rollback()
     make_user()  # a later commit
     assert smtp_sink.wait_for(1, timeout=0.3) == []

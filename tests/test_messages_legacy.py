@@ -11,7 +11,7 @@ import websocket
 
 from config import TestConfig
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from tests.factories import headers, make_activity, make_user
 from tests.support.notifying import NotifyingServerProcess
@@ -54,7 +54,7 @@ def test_bridge_is_off_by_default(client):
 def test_legacy_socket_gets_full_unread_list_on_connect_push_and_relay(database_url, async_mode, client):
     user, other = make_user(), make_user()
     activity = make_activity(name="篮球赛")
-    old = notify(templates.ACT_STARTING, [user.id], act=activity)
+    old = notify(texts.ACT_STARTING, [user.id], activity=activity)
     db.session.commit()
     server = NotifyingServerProcess(env_for(database_url), async_mode=async_mode).start()
     ws = open_legacy(server, user.id)

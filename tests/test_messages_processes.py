@@ -27,14 +27,14 @@ NON_SERVER_SCRIPT = """
 import sys
 from reedsailing import create_app
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity
 
 app = create_app()
 with app.app_context():
     assert app.config["REDIS_URL"]
-    notify(templates.ACT_STARTING, [int(sys.argv[1])], act=db.session.get(Activity, int(sys.argv[2])))
+    notify(texts.ACT_STARTING, [int(sys.argv[1])], activity=db.session.get(Activity, int(sys.argv[2])))
     db.session.commit()
 """
 

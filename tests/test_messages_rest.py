@@ -3,13 +3,13 @@
 import pytest
 
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Delivery
 from tests.factories import headers, make_activity, make_admin, make_user
 
 
-def tell(user_ids, notice_type=templates.ACT_STARTING, **kwargs):
+def tell(user_ids, notice_type=texts.ACT_STARTING, **kwargs):
     if "act" not in kwargs:
         kwargs.setdefault("act_id", None)
     notice = notify(notice_type, user_ids, **kwargs)
@@ -106,7 +106,7 @@ def test_read_of_unknown_path_uid_is_403_not_500(client):
 def test_list_shows_callers_notices_newest_first_with_read_state(client):
     user, other = make_user(), make_user()
     activity = make_activity(name="篮球赛")
-    first = tell([user.id], templates.ACT_CONTENT, act=activity)
+    first = tell([user.id], texts.ACT_CONTENT, activity=activity)
     second = tell([user.id, other.id])
     tell([other.id])
     put_read(client, user.id, {"notifications": [first.id]}, user)

@@ -17,7 +17,7 @@ from reedsailing.core import store
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.models import Activity, Delivery, EmailCode, KeyValue, Notice, User
 from reedsailing.scheduler import jobs as tasks
 from reedsailing.scheduler.loop import Job, Scheduler, default_jobs
@@ -101,7 +101,7 @@ def test_boya_job_imports_and_reuses_its_login(app, fake_bykc):
     assert scheduler.run_job(boya)
     assert fake_bykc.logins == 1  # the token in memory was reused
     assert db.session.scalar(select(func.count()).select_from(Activity)) == 2
-    assert [r for _, r in notices_of(templates.NEW_BOYA)] == [[follower.id]] * 2
+    assert [r for _, r in notices_of(texts.NEW_BOYA)] == [[follower.id]] * 2
     scheduler.release_leases()
 
 
@@ -131,7 +131,7 @@ def test_reminder_goes_once_to_participants_of_activities_starting_soon():
     join(soon, late_joiner)
     assert tasks.send_reminders() == 0
 
-    reminders = notices_of(templates.ACT_STARTING)
+    reminders = notices_of(texts.ACT_STARTING)
     assert len(reminders) == 1
     notice, recipients = reminders[0]
     assert recipients == sorted([first.id, second.id])
@@ -168,7 +168,7 @@ def test_two_processes_racing_send_one_reminder(app):
     for thread in threads:
         thread.join(30)
     assert sorted(results) == [0, 1]
-    assert len(notices_of(templates.ACT_STARTING)) == 1
+    assert len(notices_of(texts.ACT_STARTING)) == 1
 
 
 # -- housekeeping ----------------------------------------------------------------------------
@@ -374,9 +374,9 @@ def test_scheduler_command_runs_in_its_own_process_and_stops_on_sigterm(database
     )
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not notices_of(templates.ACT_STARTING):
+        while time.monotonic() < deadline and not notices_of(texts.ACT_STARTING):
             time.sleep(0.1)
-        reminders = notices_of(templates.ACT_STARTING)
+        reminders = notices_of(texts.ACT_STARTING)
         assert [recipients for _, recipients in reminders] == [[participant.id]]
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,49 +1,21 @@
-from flask import Blueprint
-from marshmallow import fields
+"""The console's login, admin creation and token check (docs/api.md)."""
 
 from reedsailing.admin import services
+from reedsailing.admin.blueprint import bp
+from reedsailing.admin.schemas import (
+    AdminLoginBody,
+    AdminLoginResult,
+    AdminRegisterBody,
+    IdentifyBody,
+    IdentifyResult,
+    identify_body,
+    login_body,
+    register_body,
+)
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import bad_request
-from reedsailing.core.fields import Schema, Text
 from reedsailing.core.http import load
-
-bp = Blueprint("admin", __name__, url_prefix="/api")
-
-
-class AdminLoginBody(Schema):
-    username = Text(150, min_length=1, required=True)
-    password = Text(128, min_length=1, required=True)
-
-
-class AdminRegisterBody(Schema):
-    username = Text(15, min_length=1, required=True)
-    password = Text(128, min_length=8, required=True, blank_message="密码至少 8 个字符。")
-    email = fields.Email(
-        allow_none=True,
-        validate=lambda v: len(v) <= 100,
-        error_messages={"invalid": "请输入合法的邮件地址。"},
-    )
-
-
-class IdentifyBody(Schema):
-    token = Text(1000, required=True)
-
-
-class AdminLoginResult(Schema):
-    success = fields.String()
-    token = fields.String()
-    user = fields.Dict()
-
-
-class IdentifyResult(Schema):
-    status = fields.Integer()
-    name = fields.String()
-
-
-login_body = AdminLoginBody()
-register_body = AdminRegisterBody()
-identify_body = IdentifyBody()
+from reedsailing.core.wire import identify_answer
 
 
 @bp.post("/adminLogIn/")
@@ -53,8 +25,6 @@ def admin_login():
     """Log a super admin in; answers a console token."""
     data = load(login_body)
     admin = services.authenticate(data["username"], data["password"])
-    if admin is None:
-        raise bad_request("用户名或密码错误。", success="false", mess="Invalid User")
     return {"success": "true", "user": {"username": admin.username}, "token": auth.issue_admin_token(admin)}
 
 
@@ -73,8 +43,5 @@ def register_admin():
 @auth.public
 def identify():
     """Tell the console whether its stored token is still a valid admin token."""
-    data = load(identify_body)
-    admin = auth.admin_from_token(data["token"].strip())
-    if admin is None:
-        return {"status": 0, "name": ""}
-    return {"status": 1, "name": admin.username}
+    admin = auth.admin_from_token(load(identify_body)["token"].strip())
+    return identify_answer(admin.username if admin is not None else None)

@@ -1,30 +1,30 @@
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+"""Super admin accounts: creation and password checks."""
 
-from reedsailing.core.errors import FieldError
+from sqlalchemy import select
+
+from reedsailing.core.db import commit_or
+from reedsailing.core.errors import bad_request, field_error
 from reedsailing.extensions import db
 from reedsailing.models import Admin
 
+USERNAME_TAKEN = "该用户名已存在。"
 
-def create_admin(username, password, email=None):
+
+def create_admin(username: str, password: str, email: str | None = None) -> Admin:
     """Create a super admin; the username must be new."""
     username = username.strip()
     if db.session.execute(select(Admin.id).where(Admin.username == username)).first():
-        raise FieldError({"username": ["该用户名已存在。"]})
+        raise field_error("username", USERNAME_TAKEN)
     admin = Admin(username=username, email=email)
     admin.set_password(password)
     db.session.add(admin)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise FieldError({"username": ["该用户名已存在。"]}) from error
+    commit_or(field_error("username", USERNAME_TAKEN))
     return admin
 
 
-def authenticate(username, password):
-    """The admin with these credentials, or None."""
+def authenticate(username: str, password: str) -> Admin:
+    """The admin with these credentials; 400 (with the console's `mess`) otherwise."""
     admin = db.session.execute(select(Admin).where(Admin.username == username)).scalar_one_or_none()
     if admin is None or not admin.check_password(password):
-        return None
+        raise bad_request("用户名或密码错误。", success="false", mess="Invalid User")
     return admin

@@ -7,21 +7,21 @@ touched and nobody hears anything.
 """
 
 import logging
-import os
-import socket
-import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
-from crawler import BykcClient, InvalidCourse, parse_course
+from crawler import BykcClient, Course, InvalidCourse, parse_course
 from reedsailing.activities.services.keywords import extract_keywords
 from reedsailing.core import store
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Address, Participation, User
 from reedsailing.models.blocks import BOYA
@@ -57,18 +57,18 @@ class ImportSummary:
     unchanged: int = 0
     failed: int = 0
 
-    def add(self, outcome):
+    def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
 
 
-def credentials_configured(config):
+def credentials_configured(config: Mapping[str, Any]) -> bool:
     return bool(config.get("BYKC_USERNAME") and config.get("BYKC_PASSWORD"))
 
 
-def client_from_config(config, **overrides):
+def client_from_config(config: Mapping[str, Any], **overrides: Any) -> BykcClient:
     """A course-site client built from the `BYKC_*` settings."""
     arguments = {
         "base_url": config["BYKC_BASE_URL"],
@@ -85,9 +85,9 @@ def client_from_config(config, **overrides):
 
 
 @contextmanager
-def import_lock():
+def import_lock() -> Iterator[None]:
     """Hold the cross-process import lock, or raise ImportBusy."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    owner = store.lock_owner()
     if not store.acquire_lock(RUN_LOCK, owner, RUN_LOCK_SECONDS):
         raise ImportBusy("another 博雅 import is running")
     try:
@@ -96,7 +96,7 @@ def import_lock():
         store.release_lock(RUN_LOCK, owner)
 
 
-def run_import(client):
+def run_import(client: BykcClient) -> ImportSummary:
     """Fetch every course with `client` and import them (the scheduler's job)."""
     with import_lock():
         records = client.fetch_course_records()
@@ -105,7 +105,9 @@ def run_import(client):
     return summary
 
 
-def import_courses(records, on_progress=None):
+def import_courses(
+    records: Iterable[Any], on_progress: Callable[[str], object] | None = None
+) -> ImportSummary:
     """Import raw course objects; returns an ImportSummary. `on_progress(outcome)` is
     called after each record (the CLI's progress bar)."""
     owner = system_user()
@@ -125,7 +127,7 @@ def import_courses(records, on_progress=None):
     return summary
 
 
-def import_record(raw, owner_id, follower_ids):
+def import_record(raw: Any, owner_id: int, follower_ids: Sequence[int]) -> str:
     """Parse and upsert one course in its own transaction; FAILED (logged) when the
     record is malformed or the database refuses it, without touching the others."""
     try:
@@ -143,7 +145,7 @@ def import_record(raw, owner_id, follower_ids):
         return FAILED
 
 
-def upsert_course(course, owner_id, follower_ids):
+def upsert_course(course: Course, owner_id: int, follower_ids: Sequence[int]) -> str:
     wanted = {
         "name": course.name[:NAME_MAX],
         "begin_time": course.start,
@@ -170,7 +172,7 @@ def upsert_course(course, owner_id, follower_ids):
         db.session.flush()
         # A course that is already over is recorded but announced to nobody.
         if course.end > now():
-            notify(templates.NEW_BOYA, follower_ids, act=activity, mail=True)
+            notify(texts.NEW_BOYA, follower_ids, activity=activity, mail=True)
         return NEW
     changed = {key for key, value in wanted.items() if getattr(activity, key) != value}
     if not changed:
@@ -184,17 +186,17 @@ def upsert_course(course, owner_id, follower_ids):
     participant_ids = db.session.scalars(
         select(Participation.user_id).where(Participation.act_id == activity.id)
     ).all()
-    notify(templates.ACT_CONTENT, participant_ids, act=activity)
+    notify(texts.ACT_CONTENT, participant_ids, activity=activity)
     log.info("博雅 course %s updated: %s", course.id, ", ".join(sorted(changed)))
     return UPDATED
 
 
-def keywords_of(course):
+def keywords_of(course: Course) -> str:
     # The course text and its kinds; the dates and labels of `describe` are no keywords.
     return extract_keywords(course.name[:NAME_MAX], " ".join((course.description, *course.kinds)))
 
 
-def address_for(place):
+def address_for(place: str | None) -> Address:
     """The one address of this place name (the oldest, if people made several), created
     at the campus center when it does not exist yet."""
     name = (place or UNKNOWN_PLACE)[:PLACE_MAX]
@@ -208,7 +210,7 @@ def address_for(place):
     return address
 
 
-def describe(course):
+def describe(course: Course) -> str:
     """The activity text: the course description, then the facts the activity has no
     field for (teacher, organizer, kinds, enrolment and withdrawal times)."""
     facts = [
@@ -224,11 +226,11 @@ def describe(course):
     return "\n\n".join(parts)[:DESCRIPTION_MAX]
 
 
-def _minute(value):
+def _minute(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _span(start, end):
+def _span(start: datetime | None, end: datetime | None) -> str:
     if start and end:
         return f"{_minute(start)} 至 {_minute(end)}"
     return _minute(start or end)

@@ -20,7 +20,7 @@ from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import ACT_COMMENTED, COMMENT_MODIFIED
+from reedsailing.messages.texts import ACT_COMMENTED, COMMENT_MODIFIED
 from reedsailing.models import Activity, Admin, Comment, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.participation.services import has_joined
@@ -34,7 +34,7 @@ def _tell_owner(notice_type: int, activity: Activity, author: User, content: str
     """Notice 5/10 to the activity owner; returns the receivers for the answer."""
     if activity.block_id == BOYA or activity.owner_id == author.id:
         return []
-    notify(notice_type, [activity.owner_id], act=activity, user=author.name, comment=content or "")
+    notify(notice_type, [activity.owner_id], activity=activity, user=author.name, comment=content or "")
     return [activity.owner_id]
 
 

@@ -2,42 +2,49 @@
 `REDIS_URL` is set, otherwise the `key_values` table. Holds the WeChat access token
 and the scheduler's job locks."""
 
+import os
+import socket
+import uuid
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import KeyValue
 
+if TYPE_CHECKING:
+    import redis
+
 
 @lru_cache(maxsize=8)
-def _redis_client(url):
+def _redis_client(url: str) -> "redis.Redis":
     import redis
 
     return redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
 
 
-def redis_client():
+def redis_client() -> "redis.Redis | None":
     """The shared Redis client, or None when REDIS_URL is not set."""
     url = current_app.config.get("REDIS_URL")
     return _redis_client(url) if url else None
 
 
-def get_value(key):
+def get_value(key: str) -> str | None:
     client = redis_client()
     if client is not None:
-        return client.get(key)
+        return cast(str | None, client.get(key))  # decode_responses: str
     row = db.session.get(KeyValue, key)
     if row is None or (row.expires_at is not None and row.expires_at <= now()):
         return None
     return row.value
 
 
-def set_value(key, value, ttl_seconds=None):
+def set_value(key: str, value: str, ttl_seconds: int | None = None) -> None:
     client = redis_client()
     if client is not None:
         client.set(key, value, ex=ttl_seconds)
@@ -51,7 +58,12 @@ def set_value(key, value, ttl_seconds=None):
     db.session.commit()
 
 
-def acquire_lock(name, owner, ttl_seconds):
+def lock_owner() -> str:
+    """A name for a lock holder, unique to this process and call: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def acquire_lock(name: str, owner: str, ttl_seconds: int) -> bool:
     """Take (or renew, for the same owner) the lock `name` for `ttl_seconds`.
 
     True when `owner` holds it afterwards. Two processes racing get one winner: Redis
@@ -67,12 +79,13 @@ def acquire_lock(name, owner, ttl_seconds):
             return True
         return False
     expires = now() + timedelta(seconds=ttl_seconds)
-    taken = db.session.execute(
+    renewal = (
         update(KeyValue)
         .where(KeyValue.key == key)
         .where((KeyValue.value == owner) | (KeyValue.expires_at <= now()))
         .values(value=owner, expires_at=expires)
-    ).rowcount
+    )
+    taken = cast(CursorResult[Any], db.session.execute(renewal)).rowcount
     db.session.commit()
     if taken:
         return True
@@ -85,7 +98,7 @@ def acquire_lock(name, owner, ttl_seconds):
         return False
 
 
-def release_lock(name, owner):
+def release_lock(name: str, owner: str) -> None:
     key = f"lock:{name}"
     client = redis_client()
     if client is not None:
@@ -94,13 +107,3 @@ def release_lock(name, owner):
         return
     db.session.execute(delete(KeyValue).where(KeyValue.key == key, KeyValue.value == owner))
     db.session.commit()
-
-
-def read_lock_owner(name):
-    """Who holds `name` now (None if free); for status displays and tests."""
-    key = f"lock:{name}"
-    client = redis_client()
-    if client is not None:
-        return client.get(key)
-    row = db.session.execute(select(KeyValue).where(KeyValue.key == key)).scalar_one_or_none()
-    return row.value if row and row.expires_at and row.expires_at > now() else None

@@ -29,6 +29,13 @@ def receivers_field() -> fields.Field:
     return fields.List(fields.Integer(), data_key=RECEIVERS)
 
 
+def identify_answer(admin_name: str | None) -> dict[str, Any]:
+    """The admin-identify answer: `status: 1` and the name for a valid admin token."""
+    if admin_name is None:
+        return {"status": 0, "name": ""}
+    return {"status": 1, "name": admin_name}
+
+
 def flow_error(http_status: int, detail: str, **extra: Any) -> ApiError:
     """An error of the login / verification flows, which the app reads by `status: 1`."""
     return ApiError(http_status, detail, status=1, **extra)

@@ -1,1 +1,2 @@
-"""`python manage.py demo-data`: a reproducible demo campus (`campus`) and its words (`words`)."""
+"""`python manage.py demo-data` (cli.py): a reproducible demo campus (campus.py) of a given
+size (sizes.py), its notices (notices.py) and its words (words.py); docs/operations.md."""

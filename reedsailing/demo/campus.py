@@ -12,17 +12,16 @@ Demo students log in with openid `demo-<n>` (n = 1..users): in development login
 """
 
 import random
-from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import click
 from sqlalchemy import func, insert, select
 
-from reedsailing.core.timeutil import now
 from reedsailing.demo import words as text
+from reedsailing.demo.notices import build_notices
+from reedsailing.demo.sizes import DEFAULT_SEED, SEMESTER_DAYS, default_start, split
 from reedsailing.extensions import db
-from reedsailing.messages import templates
 from reedsailing.models import (
     Activity,
     Address,
@@ -40,47 +39,9 @@ from reedsailing.models.blocks import BOYA, CLUB, PERSONAL, UNION, VOLUNTEER
 from reedsailing.seed import seed as seed_fixed_rows
 from reedsailing.seed import system_user
 
-DEFAULT_SEED = 20211227
-SEMESTER_DAYS = 126  # 18 weeks
 ORG_SPLIT = ((CLUB, 40), (UNION, 30), (VOLUNTEER, 30))
 ACTIVITY_SPLIT = ((CLUB, 25), (BOYA, 25), (UNION, 15), (VOLUNTEER, 15), (PERSONAL, 20))
 CHUNK = 2000
-MAX_BOYA_NOTICES = 20
-
-
-@dataclass(frozen=True)
-class Sizes:
-    users: int
-    orgs: int
-    activities: int
-    participations: int
-    comments: int
-    follows: int
-    notices: int
-
-
-PRESETS = {
-    "small": Sizes(
-        users=2000, orgs=100, activities=1000, participations=10000, comments=3000, follows=3000, notices=1000
-    ),
-}
-PRESETS["large"] = Sizes(**{name: value * 10 for name, value in asdict(PRESETS["small"]).items()})
-
-
-def split(total, weights):
-    """Share `total` out by `weights` (largest remainder, deterministic): [(key, n)]."""
-    whole = sum(weight for _, weight in weights)
-    exact = [(key, total * weight / whole) for key, weight in weights]
-    counts = {key: int(share) for key, share in exact}
-    rest = total - sum(counts.values())
-    for key, _share in sorted(exact, key=lambda item: (-(item[1] - int(item[1])), item[0]))[:rest]:
-        counts[key] += 1
-    return [(key, counts[key]) for key, _ in weights]
-
-
-def default_start():
-    """Nine weeks ago: the demo semester is half over, so every status has activities."""
-    return date.today() - timedelta(days=63)
 
 
 class DemoCampus:
@@ -124,7 +85,7 @@ class DemoCampus:
         self._activities(rng)
         self._participations(rng)
         self._comments(rng)
-        self._notices(rng)
+        self.rows[Notice], self.rows[Delivery] = build_notices(self, rng)
         return self.rows
 
     def _users(self, rng):
@@ -308,72 +269,6 @@ class DemoCampus:
             for i in chosen
         ]
 
-    def _notices(self, rng):
-        acts = self.rows[Activity]
-        participants = {}
-        for row in self.rows[Participation]:
-            participants.setdefault(row["act_id"], []).append(row["user_id"])
-        followers = [row["id"] for row in self.rows[User] if row["follow_boya"]]
-        boya = [row for row in acts if row["block_id"] == BOYA]
-        joined = [row for row in acts if row["id"] in participants]
-        orgs = self.rows[Organization]
-        notices, deliveries = [], []
-        boya_notices = 0  # each reaches every follower: a few keep `large` at a sane size
-        attempts = 20 * self.sizes.notices if acts else 0
-        while len(notices) < self.sizes.notices and attempts:
-            attempts -= 1
-            kind = rng.choices(
-                (
-                    templates.NEW_BOYA,
-                    templates.ACT_CONTENT,
-                    templates.ACT_COMMENTED,
-                    templates.BECOME_MANAGER,
-                    templates.ACT_STARTING,
-                ),
-                weights=(1, 6, 6, 2, 5),
-            )[0]
-            act, org, names = None, None, {}
-            if kind == templates.NEW_BOYA and boya and followers and boya_notices < MAX_BOYA_NOTICES:
-                boya_notices += 1
-                act, recipients = rng.choice(boya), followers
-            elif kind == templates.BECOME_MANAGER and orgs:
-                org = rng.choice(orgs)
-                recipients = [rng.choice(self.managers_of[org["id"]])]
-            elif kind == templates.ACT_COMMENTED:
-                act = rng.choice(acts)
-                commenter = rng.choice(self.user_ids)
-                names = {"user": self.user_names[commenter], "comment": rng.choice(text.COMMENTS)}
-                recipients = [act["owner_id"]] if act["owner_id"] != self.system_id else []
-            elif joined:
-                kind = (
-                    kind if kind in (templates.ACT_CONTENT, templates.ACT_STARTING) else templates.ACT_CONTENT
-                )
-                act = rng.choice(joined)
-                recipients = participants[act["id"]]
-            else:
-                continue
-            if not recipients:
-                continue
-            notice_id = self.base[Notice] + len(notices)
-            when = (act or {}).get("pub_time") or self.start + timedelta(days=rng.randrange(SEMESTER_DAYS))
-            notices.append(
-                {
-                    "id": notice_id,
-                    "type": kind,
-                    "time": when + timedelta(hours=rng.randrange(1, 48)),
-                    "content": templates.render(
-                        kind, act=(act or {}).get("name", ""), org=(org or {}).get("name", ""), **names
-                    ),
-                    "act_id": act["id"] if act else None,
-                    "org_id": org["id"] if org else None,
-                }
-            )
-            deliveries.extend(
-                {"notice_id": notice_id, "user_id": uid, "read": rng.random() < 0.7}
-                for uid in sorted(set(recipients))
-            )
-        self.rows[Notice], self.rows[Delivery] = notices, deliveries
-
     # ---- writing ---------------------------------------------------------------------
     def write(self, progress=None):
         """Insert every built row (FK order, chunked executemany); returns counts per table."""
@@ -401,32 +296,3 @@ def populate(sizes, seed=DEFAULT_SEED, start=None, show_progress=False):
     total = sum(len(rows) for rows in campus.rows.values())
     with tqdm(total=total, unit="row", desc="demo-data", disable=not show_progress) as bar:
         return campus.write(bar)
-
-
-@click.command("demo-data")
-@click.option("--preset", type=click.Choice(sorted(PRESETS)), default="small", show_default=True)
-@click.option("--users", type=click.IntRange(0), help="Override the preset's count.")
-@click.option("--orgs", type=click.IntRange(0))
-@click.option("--activities", type=click.IntRange(0))
-@click.option("--participations", type=click.IntRange(0))
-@click.option("--comments", type=click.IntRange(0))
-@click.option("--follows", type=click.IntRange(0))
-@click.option("--notices", type=click.IntRange(0))
-@click.option("--seed", "seed_value", type=int, default=DEFAULT_SEED, show_default=True)
-@click.option(
-    "--start",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day of the semester (default: 63 days ago). Same seed, sizes and start: same campus.",
-)
-@click.option("--progress/--no-progress", default=True, show_default=True)
-def demo_data_command(preset, seed_value, start, progress, **overrides):
-    """Fill an empty database with a realistic, reproducible demo campus."""
-    sizes = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
-    if sizes.users == 0 and (sizes.orgs or sizes.activities):
-        raise click.ClickException("organizations and activities need at least one user")
-    started = now()
-    counts = populate(sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress)
-    seconds = (now() - started).total_seconds()
-    click.echo(
-        "demo-data: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + f" in {seconds:.0f} s"
-    )

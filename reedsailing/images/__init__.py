@@ -1,1 +1,2 @@
-"""Uploaded images (organization and activity avatars) and QR codes."""
+"""Images: avatars of organizations and activities, QR codes of mini-program pages,
+and serving the uploaded files (docs/api.md §16)."""

@@ -8,16 +8,48 @@ import logging
 import qrcode
 from flask import current_app
 
-from reedsailing.core.errors import ApiError
+from reedsailing.core.db import get_or_404
+from reedsailing.core.errors import ApiError, forbidden
+from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.images.upload import read_image_part
 from reedsailing.integrations import wechat
+from reedsailing.models import Activity, Admin, Organization, User
 
 log = logging.getLogger(__name__)
 
 
-def replace_avatar(owner, sub):
+def replace_org_avatar(org_id: int, user: User | None, admin: Admin | None) -> str:
+    """Store the upload as the organization's avatar (its managers and admins); its URL."""
+    org = get_or_404(Organization, org_id, "未找到组织。")
+    if admin is None and not (user is not None and is_org_manager(user.id, org.id)):
+        raise forbidden("只有组织管理员可以修改组织头像。")
+    return _replace_avatar(org, "orgs")
+
+
+def _managed_activity(activity_id: int, user: User | None, admin: Admin | None) -> Activity:
+    activity = get_or_404(Activity, activity_id, "未找到活动。")
+    if not can_manage_activity(user, admin, activity):
+        raise forbidden("只有活动发起者或组织管理员可以修改活动图片。")
+    return activity
+
+
+def replace_activity_avatar(activity_id: int, user: User | None, admin: Admin | None) -> str:
+    """Store the upload as the activity's picture (owner, organization managers, admins)."""
+    return _replace_avatar(_managed_activity(activity_id, user, admin), "acts")
+
+
+def clear_activity_avatar(activity_id: int, user: User | None, admin: Admin | None) -> None:
+    """Remove the activity's picture and its file."""
+    activity = _managed_activity(activity_id, user, admin)
+    old = activity.avatar
+    activity.avatar = None
+    db.session.commit()
+    storage.remove_url(old)
+
+
+def _replace_avatar(owner: Organization | Activity, sub: str) -> str:
     """Store the uploaded `image` as `owner.avatar` (an Organization or Activity).
 
     The new file is written before the row changes and removed again if the commit
@@ -39,14 +71,7 @@ def replace_avatar(owner, sub):
     return url
 
 
-def clear_avatar(owner):
-    old = owner.avatar
-    owner.avatar = None
-    db.session.commit()
-    storage.remove_url(old)
-
-
-def page_code(path, width):
+def page_code(path: str, width: int) -> str:
     """URL of a code image for a mini-program page, rendered once per (path, width).
 
     The name is an HMAC of the request, so repeated shares reuse one file and nobody
@@ -65,7 +90,7 @@ def page_code(path, width):
     return storage.save("qrcode", data, extension, name=f"{digest}.{extension}")
 
 
-def _wechat_code(path, width):
+def _wechat_code(path: str, width: int) -> tuple[bytes, str]:
     try:
         data = wechat.mini_program_code(path, width)
     except wechat.WeChatError as error:
@@ -78,7 +103,7 @@ def _wechat_code(path, width):
     return data, extension
 
 
-def _local_qr(path, width):
+def _local_qr(path: str, width: int) -> bytes:
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(path)
     code.make(fit=True)

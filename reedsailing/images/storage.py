@@ -54,11 +54,11 @@ class InvalidImage(Exception):
     pass
 
 
-def max_bytes():
+def max_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
 
 
-def check_image(data):
+def check_image(data: bytes) -> str:
     """The real extension of an acceptable image, else bad_request with a detail."""
     if not data:
         raise bad_request("上传的文件为空。")
@@ -70,7 +70,7 @@ def check_image(data):
         raise bad_request(str(error) or NOT_AN_IMAGE) from error
 
 
-def identify(data):
+def identify(data: bytes) -> str | None:
     """The extension of bytes whose header is a supported image, else None.
 
     Only for images from a trusted source (WeChat's mini-program codes): it tells an
@@ -78,12 +78,12 @@ def identify(data):
     """
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return EXTENSIONS.get(image.format)
+            return EXTENSIONS.get(image.format or "")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
 
 
-def _sniff(data):
+def _sniff(data: bytes) -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -121,7 +121,7 @@ def _sniff(data):
     return EXTENSIONS[kind]
 
 
-def _trailing_data(kind, data):
+def _trailing_data(kind: str, data: bytes) -> bool:
     """True when bytes follow the format's own end (where appended payloads hide)."""
     if kind == "PNG":
         end = data.rfind(b"IEND")
@@ -135,7 +135,7 @@ def _trailing_data(kind, data):
     return True
 
 
-def folder(sub):
+def folder(sub: str) -> Path:
     if sub not in SUBFOLDERS:
         raise ValueError(sub)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / sub
@@ -143,15 +143,15 @@ def folder(sub):
     return path
 
 
-def public_url(sub, name):
+def public_url(sub: str, name: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/uploads/{sub}/{name}"
 
 
-def new_name(extension):
+def new_name(extension: str) -> str:
     return f"{secrets.token_hex(16)}.{extension}"
 
 
-def save(sub, data, extension, name=None):
+def save(sub: str, data: bytes, extension: str, name: str | None = None) -> str:
     """Write the bytes under `sub` atomically; returns the public URL."""
     name = name or new_name(extension)
     target = folder(sub) / name
@@ -167,7 +167,7 @@ def save(sub, data, extension, name=None):
     return public_url(sub, name)
 
 
-def local_path(url):
+def local_path(url: str | None) -> Path | None:
     """The file behind one of our upload URLs, or None for anything else."""
     if not url or not isinstance(url, str):
         return None
@@ -180,7 +180,7 @@ def local_path(url):
     return Path(current_app.config["UPLOAD_FOLDER"]) / sub / name
 
 
-def remove_url(url):
+def remove_url(url: str | None) -> None:
     """Delete the file behind an upload URL we issued (a replaced avatar); never raises."""
     path = local_path(url)
     if path is None:

@@ -10,6 +10,7 @@ import io
 import re
 
 from flask import request
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
@@ -22,7 +23,7 @@ FORM_OVERHEAD = 64 * 1024  # part headers and boundaries around the file
 MISSING = "请用 multipart/form-data 的 image 字段上传图片。"
 
 
-def read_image_part():
+def read_image_part() -> bytes:
     """The bytes of the `image` part; 400/413 with a detail for anything else."""
     limit = max_bytes() + FORM_OVERHEAD
     too_large = ApiError(413, f"图片不能超过 {max_bytes() / 1024 / 1024:g} MB。")
@@ -42,7 +43,7 @@ def read_image_part():
     return data
 
 
-def _mislabelled_multipart_part(raw, limit):
+def _mislabelled_multipart_part(raw: bytes, limit: int) -> FileStorage | None:
     match = BOUNDARY.match(raw)
     if match is None:
         return None

@@ -11,7 +11,9 @@ is a fresh one and is removed when the event ends, whatever happens.
 """
 
 import logging
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
@@ -19,27 +21,23 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from reedsailing.core.auth import user_from_token
 from reedsailing.core.fields import MAX_ID
 from reedsailing.extensions import socketio
-from reedsailing.messages.services import mark_read, unread_notices
+from reedsailing.messages.schemas import MAX_READ_IDS
+from reedsailing.messages.services import mark_read, room_of, unread_notices
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "reedsailing.socket_user"
-MAX_READ_IDS = 5000
 
 
-def room_of(user_id):
-    return f"user:{user_id}"
-
-
-def _own_context(handler):
+def _own_context(handler: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(handler)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         with current_app.app_context():
             return handler(*args, **kwargs)
 
     return wrapper
 
 
-def _token_from(auth):
+def _token_from(auth: Any) -> str | None:
     token = auth.get("token") if isinstance(auth, dict) else None
     if token is None:
         token = request.args.get("token")
@@ -48,7 +46,7 @@ def _token_from(auth):
 
 @socketio.on("connect")
 @_own_context
-def on_connect(auth=None):
+def on_connect(auth: Any = None) -> None:
     token = _token_from(auth)
     if token is None:
         raise ConnectionRefusedError("缺少token。")
@@ -60,39 +58,39 @@ def on_connect(auth=None):
     emit("notifications", unread_notices(user.id))
 
 
-def _caller_id():
+def _caller_id() -> int | None:
     return session.get(SESSION_KEY)
 
 
-def _valid_ids(data):
+def _valid_ids(data: Any) -> list[int] | str:
     """The notice ids of a `read` payload, or an error text for the ack."""
     if not isinstance(data, dict):
-        return None, '参数必须是 JSON 对象，如 {"ids": [1, 2]}。'
+        return '参数必须是 JSON 对象，如 {"ids": [1, 2]}。'
     ids = data.get("ids")
     if not isinstance(ids, list):
-        return None, "ids 必须是整数列表。"
+        return "ids 必须是整数列表。"
     if len(ids) > MAX_READ_IDS:
-        return None, f"ids 最多 {MAX_READ_IDS} 个。"
+        return f"ids 最多 {MAX_READ_IDS} 个。"
     if not all(type(i) is int and 1 <= i <= MAX_ID for i in ids):
-        return None, "ids 必须是整数列表。"
-    return ids, None
+        return "ids 必须是整数列表。"
+    return ids
 
 
 @socketio.on("read")
 @_own_context
-def on_read(data=None):
+def on_read(data: Any = None) -> dict[str, Any] | None:
     user_id = _caller_id()
     if user_id is None:  # not reachable through a refused connect; defensive
         return {"error": "未认证。"}
-    ids, error = _valid_ids(data)
-    if error:
-        return {"error": error}
+    ids = _valid_ids(data)
+    if isinstance(ids, str):
+        return {"error": ids}
     return {"read": mark_read(user_id, ids)}
 
 
 @socketio.on("sync")
 @_own_context
-def on_sync(*_):
+def on_sync(*_: Any) -> None:
     user_id = _caller_id()
     if user_id is None:
         return
@@ -100,7 +98,7 @@ def on_sync(*_):
 
 
 @socketio.on_error_default
-def on_error(error):
+def on_error(error: Exception) -> dict[str, str]:
     """Log any handler failure; the client's ack (if it asked for one) gets an error."""
     event = getattr(request, "event", None) or {}
     log.exception("socket event %r of sid %s failed", event.get("message"), getattr(request, "sid", None))

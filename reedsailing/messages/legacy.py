@@ -23,9 +23,11 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import redis
-from flask import current_app
+from flask import Flask, current_app
 from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
@@ -40,34 +42,33 @@ EXTENSION_KEY = "reedsailing.legacy_ws"
 MAX_RELAY_IDS = 100
 MAX_FRAME_BYTES = 64 * 1024
 PING_SECONDS = 25
-_publishers: dict[str, object] = {}  # one Redis client per URL, shared by the hubs of a process
+_publishers: dict[str, redis.Redis] = {}  # one Redis client per URL, shared by the hubs of a process
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Install the bridge when LEGACY_WS_ENABLED (call after socketio.init_app)."""
     if not app.config.get("LEGACY_WS_ENABLED"):
         return
     hub = Hub(app)
     app.extensions[EXTENSION_KEY] = hub
-    app.wsgi_app = LegacyWebSocketMiddleware(app.wsgi_app, hub)
+    app.wsgi_app = LegacyWebSocketMiddleware(app.wsgi_app, hub)  # type: ignore[method-assign]
     log.warning(
         "LEGACY_WS_ENABLED: /ws/link/<uid>/ is open WITHOUT authentication (anyone can read "
         "any user's unread notices). Turn it off once the old mini-program is retired."
     )
 
 
-def announce(user_ids):
+def announce(user_ids: Iterable[int]) -> None:
     """After a commit: tell the legacy sockets of `user_ids` (in any process) to refresh."""
-    app = current_app._get_current_object()
-    hub = app.extensions.get(EXTENSION_KEY)
+    hub = current_app.extensions.get(EXTENSION_KEY)
     if hub is None:
         return
     hub.announce(user_ids)
 
 
-def unread_lists(user_ids):
+def unread_lists(user_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """{user_id: [unread notices, newest first]} for several users in one query."""
-    lists = {uid: [] for uid in user_ids}
+    lists: dict[int, list[dict[str, Any]]] = {uid: [] for uid in user_ids}
     if not lists:
         return lists
     rows = db.session.execute(
@@ -84,11 +85,11 @@ def unread_lists(user_ids):
 class Connection:
     """One legacy socket; sends are serialized (pushes come from several threads)."""
 
-    def __init__(self, ws):
+    def __init__(self, ws: Server) -> None:
         self.ws = ws
         self.lock = threading.Lock()
 
-    def send(self, text):
+    def send(self, text: str) -> None:
         with self.lock:
             try:
                 self.ws.send(text)
@@ -101,21 +102,21 @@ class Connection:
 class Hub:
     """The legacy sockets of this process, by user id, and the Redis fan-in."""
 
-    def __init__(self, app):
+    def __init__(self, app: Flask) -> None:
         self.app = app
         self.lock = threading.Lock()
-        self.sockets = {}
+        self.sockets: dict[int, set[Connection]] = {}
         self.listening = False
         self.redis_url = app.config.get("REDIS_URL")
         self.channel = f"{app.config['SOCKETIO_CHANNEL']}:legacy"
 
-    def add(self, user_id, connection):
+    def add(self, user_id: int, connection: Connection) -> None:
         with self.lock:
             self.sockets.setdefault(user_id, set()).add(connection)
         if self.redis_url:
             self._listen_once()
 
-    def remove(self, user_id, connection):
+    def remove(self, user_id: int, connection: Connection) -> None:
         with self.lock:
             connections = self.sockets.get(user_id)
             if connections is not None:
@@ -123,7 +124,7 @@ class Hub:
                 if not connections:
                     del self.sockets[user_id]
 
-    def announce(self, user_ids):
+    def announce(self, user_ids: Iterable[int]) -> None:
         ids = sorted({int(uid) for uid in user_ids})
         if not ids:
             return
@@ -138,7 +139,7 @@ class Hub:
         except Exception:  # the notices are stored; the app gets them on its next connect
             log.exception("legacy websocket announce for %d users failed", len(ids))
 
-    def push_local(self, user_ids):
+    def push_local(self, user_ids: Iterable[int]) -> None:
         """Send the full unread list to each of `user_ids` connected to this process."""
         with self.lock:
             targets = {uid: list(self.sockets[uid]) for uid in set(user_ids) if uid in self.sockets}
@@ -155,7 +156,7 @@ class Hub:
             for connection in connections:
                 connection.send(text)
 
-    def _listen_once(self):
+    def _listen_once(self) -> None:
         """Subscribe to the Redis channel (once per process), then listen in the background.
 
         The subscription is made before the first socket gets its initial list, so no
@@ -174,12 +175,14 @@ class Hub:
             return
         socketio.start_background_task(self._listen, pubsub)
 
-    def _subscribe(self):
+    def _subscribe(self) -> Any:
+        if not self.redis_url:
+            raise RuntimeError("REDIS_URL is not set")
         pubsub = redis.Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.channel)
         return pubsub
 
-    def _listen(self, pubsub):
+    def _listen(self, pubsub: Any) -> None:
         while True:
             try:
                 for message in pubsub.listen():
@@ -196,7 +199,7 @@ class Hub:
                 except Exception:
                     log.exception("legacy websocket: Redis resubscribe failed")
 
-    def serve(self, ws, user_id):
+    def serve(self, ws: Server, user_id: int) -> None:
         """The life of one legacy socket: full list on connect, then relay frames."""
         connection = Connection(ws)
         self.add(user_id, connection)
@@ -211,7 +214,7 @@ class Hub:
         finally:
             self.remove(user_id, connection)
 
-    def _relay(self, text):
+    def _relay(self, text: str) -> None:
         """A JSON array of user ids from the app: refresh those users. Anything else: ignore."""
         try:
             ids = json.loads(text)
@@ -227,11 +230,11 @@ class Hub:
 class LegacyWebSocketMiddleware:
     """Serves `/ws/link/<uid>/` WebSocket upgrades; everything else goes to the app."""
 
-    def __init__(self, wsgi_app, hub):
+    def __init__(self, wsgi_app: Callable[..., Any], hub: Hub) -> None:
         self.wsgi_app = wsgi_app
         self.hub = hub
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         match = PATH.match(environ.get("PATH_INFO", ""))
         if match is None:
             return self.wsgi_app(environ, start_response)
@@ -253,7 +256,7 @@ class LegacyWebSocketMiddleware:
         return _finished(ws.mode)
 
 
-def _finished(mode):
+def _finished(mode: str) -> list[bytes]:
     """End the WSGI call without writing an HTTP response on the socket we took over."""
     if mode == "eventlet":
         from eventlet.wsgi import WSGI_LOCAL

@@ -7,17 +7,19 @@ hook), so a rolled-back change pushes nothing and a committed notice is always p
 """
 
 import logging
+from collections.abc import Iterable
+from typing import Any, cast
 
 from flask import has_app_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import CursorResult, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations.mail import send_many_in_background
 from reedsailing.messages import legacy
-from reedsailing.messages.templates import render
-from reedsailing.models import Delivery, Notice, User
+from reedsailing.messages.texts import render
+from reedsailing.models import Activity, Delivery, Notice, Organization, OrgApplication, User
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "reedsailing.pending_pushes"
@@ -27,20 +29,20 @@ _FROM_OBJECT = object()
 
 
 def notify(
-    notice_type,
-    recipient_ids,
+    notice_type: int,
+    recipient_ids: Iterable[int | None],
     *,
-    act=None,
-    org=None,
-    act_id=_FROM_OBJECT,
-    org_id=_FROM_OBJECT,
-    mail=False,
-    **names,
-):
+    activity: Activity | None = None,
+    org: Organization | OrgApplication | None = None,  # an application lends its name (rejections)
+    activity_id: Any = _FROM_OBJECT,
+    org_id: Any = _FROM_OBJECT,
+    mail: bool = False,
+    **names: Any,
+) -> Notice | None:
     """Store notice `notice_type` for `recipient_ids` in the current transaction.
 
-    `act` / `org` are the linked objects: their names fill the text and their ids are
-    the notice's links, unless `act_id=None` / `org_id=None` say otherwise (type 2
+    `activity` / `org` are the linked objects: their names fill the text and their ids
+    are the notice's links, unless `activity_id=None` / `org_id=None` say otherwise (type 2
     links no activity, as the activity is about to go).
     Returns the Notice, or None when there is nobody to tell. Constant number of
     queries whatever the number of recipients; the caller commits. With `mail=True`
@@ -50,15 +52,15 @@ def notify(
     recipients = sorted({int(uid) for uid in recipient_ids if uid is not None})
     if not recipients:
         return None
-    if act is not None:
-        names.setdefault("act", act.name)
+    if activity is not None:
+        names.setdefault("act", activity.name)
     if org is not None:
         names.setdefault("org", org.name)
-    if act_id is _FROM_OBJECT:
-        act_id = act.id if act is not None else None
+    if activity_id is _FROM_OBJECT:
+        activity_id = activity.id if activity is not None else None
     if org_id is _FROM_OBJECT:
         org_id = org.id if org is not None else None
-    notice = Notice(type=notice_type, content=render(notice_type, **names), act_id=act_id, org_id=org_id)
+    notice = Notice(type=notice_type, content=render(notice_type, **names), act_id=activity_id, org_id=org_id)
     db.session.add(notice)
     db.session.flush()
     db.session.execute(
@@ -78,18 +80,19 @@ def notify(
     return notice
 
 
-def unread_notices(user_id):
-    """The user's unread notices, newest first, as the client shape (one query)."""
-    rows = db.session.execute(
-        select(Notice)
-        .join(Delivery, Delivery.notice_id == Notice.id)
-        .where(Delivery.user_id == user_id, Delivery.read.is_(False))
-        .order_by(Notice.id.desc())
-    ).scalars()
-    return notices_schema.dump(rows)
+def room_of(user_id: int) -> str:
+    """The Socket.IO room of one user's connections."""
+    return f"user:{user_id}"
 
 
-def notices_of(user_id, *, unread_only=False, limit=None, offset=0):
+def unread_notices(user_id: int) -> list[dict[str, Any]]:
+    """The user's unread notices, newest first, as the socket sends them (one query)."""
+    return notices_schema.dump([notice for notice, _ in notices_of(user_id, unread_only=True)])
+
+
+def notices_of(
+    user_id: int, *, unread_only: bool = False, limit: int | None = None, offset: int = 0
+) -> list[tuple[Notice, bool]]:
     """The user's notices with their read state, newest first (one query)."""
     statement = (
         select(Notice, Delivery.read)
@@ -103,12 +106,10 @@ def notices_of(user_id, *, unread_only=False, limit=None, offset=0):
         statement = statement.limit(limit)
     if offset:
         statement = statement.offset(offset)
-    return [
-        {**notice_schema.dump(notice), "read": bool(read)} for notice, read in db.session.execute(statement)
-    ]
+    return [(notice, bool(read)) for notice, read in db.session.execute(statement)]
 
 
-def mark_read(user_id, notice_ids):
+def mark_read(user_id: int, notice_ids: Iterable[int]) -> int:
     """Mark the user's own deliveries of `notice_ids` read; returns how many changed.
 
     Ids of other users' notices match no row and are ignored. Idempotent.
@@ -116,21 +117,22 @@ def mark_read(user_id, notice_ids):
     ids = sorted({int(i) for i in notice_ids})
     if not ids:
         return 0
-    result = db.session.execute(
+    statement = (
         update(Delivery)
         .where(Delivery.user_id == user_id, Delivery.notice_id.in_(ids), Delivery.read.is_(False))
         .values(read=True)
     )
+    result = cast(CursorResult[Any], db.session.execute(statement))
     db.session.commit()
     return result.rowcount
 
 
-def push(payload, recipients):
+def push(payload: dict[str, Any], recipients: Iterable[int]) -> None:
     """Emit one committed notice to each recipient's room (through Redis when configured),
     and refresh their legacy WebSockets when that bridge is on."""
     for uid in recipients:
         try:
-            socketio.emit("notification", payload, to=f"user:{uid}")
+            socketio.emit("notification", payload, to=room_of(uid))
         except Exception:  # a broken queue must not turn a committed change into a 500
             log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
     if has_app_context():
@@ -138,7 +140,7 @@ def push(payload, recipients):
 
 
 @event.listens_for(Session, "after_commit")
-def _push_after_commit(session):
+def _push_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     for payload, recipients in pending or ():
         push(payload, recipients)
@@ -148,7 +150,7 @@ def _push_after_commit(session):
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session, previous_transaction):
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
         session.info.pop(PENDING_MAIL_KEY, None)

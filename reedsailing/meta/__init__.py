@@ -1,1 +1,1 @@
-"""Small app-wide routes: the review flag and the health check."""
+"""Small app-wide answers: the review flag and the health check (docs/api.md §4)."""

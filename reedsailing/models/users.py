@@ -25,10 +25,6 @@ class User(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
 
     @property
-    def room(self):
-        return f"user:{self.id}"
-
-    @property
     def verified(self):
         return bool(self.email)
 

@@ -24,7 +24,7 @@ from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import REMOVED_FROM_ACT
+from reedsailing.messages.texts import REMOVED_FROM_ACT
 from reedsailing.models import Activity, Admin, Organization, Participation, User
 from reedsailing.models.blocks import BOYA
 
@@ -110,7 +110,7 @@ def leave(
     if self_leave:
         db.session.commit()
         return []
-    notify(REMOVED_FROM_ACT, [person_id], act=activity)
+    notify(REMOVED_FROM_ACT, [person_id], activity=activity)
     db.session.commit()
     return [person_id]
 

@@ -1,1 +1,2 @@
-"""The scheduler process: the job loop (`loop`) and its jobs (`jobs`)."""
+"""The scheduler process (docs/operations.md): the job loop (`loop.py`), its jobs
+(`jobs.py`) and the `scheduler` command (`cli.py`)."""

@@ -4,17 +4,25 @@ and is safe to run again (or by a second process): it claims its work first."""
 import logging
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select, union_all, update
+from sqlalchemy import CursorResult, delete, select, union_all, update
 
-from reedsailing.boya.services import ImportBusy, client_from_config, credentials_configured, run_import
+from crawler import BykcClient
+from reedsailing.boya.services import (
+    ImportBusy,
+    ImportSummary,
+    client_from_config,
+    credentials_configured,
+    run_import,
+)
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
 
@@ -28,7 +36,7 @@ UPLOAD_RETENTION_SECONDS = {"orgs": DAY, "acts": DAY, "qrcode": 7 * DAY}
 _UPLOAD_URL = re.compile(r"/uploads/([^/?#]+)/([^/?#]+)")
 
 
-def refresh_wechat_token():
+def refresh_wechat_token() -> str | None:
     """Fetch a fresh WeChat access token and store it for every process."""
     if not wechat.configured():
         log.info("WECHAT_APPID is not set: no access token to refresh")
@@ -42,11 +50,11 @@ class BoyaImportJob:
     """The periodic 博雅 import. Keeps one course-site client between runs, so its
     token is reused until the site refuses it."""
 
-    def __init__(self):
-        self.client = None
-        self.settings = None
+    def __init__(self) -> None:
+        self.client: BykcClient | None = None
+        self.settings: tuple[Any, ...] | None = None
 
-    def __call__(self):
+    def __call__(self) -> ImportSummary | None:
         config = current_app.config
         if not credentials_configured(config):
             log.info("BYKC_USERNAME/BYKC_PASSWORD are not set: no 博雅 import")
@@ -70,7 +78,7 @@ class BoyaImportJob:
             return None
 
 
-def send_reminders(at=None):
+def send_reminders(at: datetime | None = None) -> int:
     """Notice 11 to the participants of every activity beginning within
     REMINDER_MINUTES, once per activity: each activity is claimed with a conditional
     UPDATE of `reminded_at` in the transaction that adds the notice, so two
@@ -90,56 +98,58 @@ def send_reminders(at=None):
     )
     db.session.commit()
     claimed = 0
-    for act_id in due:
+    for activity_id in due:
         try:
-            won = db.session.execute(
+            claim = (
                 update(Activity)
-                .where(Activity.id == act_id, Activity.reminded_at.is_(None))
+                .where(Activity.id == activity_id, Activity.reminded_at.is_(None))
                 .values(reminded_at=moment)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
+            won = cast(CursorResult[Any], db.session.execute(claim)).rowcount
             if not won:
                 db.session.rollback()
                 continue
             participant_ids = db.session.scalars(
-                select(Participation.user_id).where(Participation.act_id == act_id)
+                select(Participation.user_id).where(Participation.act_id == activity_id)
             ).all()
-            notify(templates.ACT_STARTING, participant_ids, act=db.session.get(Activity, act_id))
+            notify(texts.ACT_STARTING, participant_ids, activity=db.session.get(Activity, activity_id))
             db.session.commit()
             claimed += 1
         except Exception:
             db.session.rollback()
-            log.exception("reminder for activity %s failed", act_id)
+            log.exception("reminder for activity %s failed", activity_id)
     if claimed:
         log.info("reminders sent for %d activities", claimed)
     return claimed
 
 
-def purge_expired_codes(at=None):
+def purge_expired_codes(at: datetime | None = None) -> int:
     """Delete mail verification codes that have expired; returns how many."""
-    removed = db.session.execute(
+    expired = (
         delete(EmailCode)
         .where(EmailCode.expires_at < (at or now()))
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    removed = cast(CursorResult[Any], db.session.execute(expired)).rowcount
     db.session.commit()
     return removed
 
 
-def referenced_uploads():
+def referenced_uploads() -> set[tuple[str, str]]:
     """(sub-folder, file name) of every upload some avatar URL points at."""
     columns = (Organization.avatar, Activity.avatar, User.avatar, Admin.avatar)
     query = union_all(*(select(column.label("url")).where(column.is_not(None)) for column in columns))
-    found = set()
+    found: set[tuple[str, str]] = set()
     for url in db.session.scalars(query):
-        match = _UPLOAD_URL.search(url)
+        match = _UPLOAD_URL.search(url or "")
         if match:
             found.add((match.group(1), match.group(2)))
     db.session.commit()
     return found
 
 
-def purge_orphan_uploads():
+def purge_orphan_uploads() -> int:
     """Delete upload files nobody references any more (see UPLOAD_RETENTION_SECONDS)."""
     root = Path(current_app.config["UPLOAD_FOLDER"])
     referenced = referenced_uploads()
@@ -162,7 +172,7 @@ def purge_orphan_uploads():
     return removed
 
 
-def housekeeping():
+def housekeeping() -> tuple[int, int]:
     codes = purge_expired_codes()
     files = purge_orphan_uploads()
     if codes or files:

@@ -8,18 +8,15 @@ first one has been gone for a whole lease.
 """
 
 import logging
-import os
-import signal
-import socket
 import threading
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-import click
 import schedule
-from flask import current_app
+from flask import Flask
 
+from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
 from reedsailing.scheduler import jobs as tasks
 
@@ -36,24 +33,24 @@ class Job:
     func: Callable[[], object]
 
     @property
-    def lock_name(self):
+    def lock_name(self) -> str:
         return f"scheduler:{self.name}"
 
     @property
-    def lease_seconds(self):
+    def lease_seconds(self) -> int:
         # Longer than the interval, so the holder renews it before it lapses.
         return int(self.interval * 2 + 60)
 
 
-def default_jobs(config):
+def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     """The job table; jobs whose service is not configured are left out (and said so)."""
-    jobs = []
+    jobs: list[Job] = []
     if config.get("WECHAT_APPID"):
         interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
         jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
     else:
         log.warning("WECHAT_APPID is not set: the WeChat token job is off")
-    if config.get("BYKC_USERNAME") and config.get("BYKC_PASSWORD"):
+    if credentials_configured(config):
         jobs.append(Job("boya-import", max(1, config["BOYA_CRAWL_MINUTES"]) * 60, tasks.BoyaImportJob()))
     else:
         log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
@@ -63,15 +60,15 @@ def default_jobs(config):
 
 
 class Scheduler:
-    def __init__(self, app, jobs, owner=None):
+    def __init__(self, app: Flask, jobs: Iterable[Job], owner: str | None = None) -> None:
         self.app = app
         self.jobs = list(jobs)
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = owner or store.lock_owner()
         self.clock = schedule.Scheduler()
         for job in self.jobs:
-            self.clock.every(job.interval).seconds.do(self.run_job, job)
+            self.clock.every(job.interval).seconds.do(self.run_job, job)  # type: ignore[arg-type]  # float seconds work
 
-    def run_job(self, job):
+    def run_job(self, job: Job) -> bool:
         """Run `job` once if this scheduler holds (or can take) its lease.
 
         True when it ran to the end; False when another scheduler holds the lease
@@ -88,11 +85,11 @@ class Scheduler:
                 log.exception("job %s failed; the scheduler goes on", job.name)
                 return False
 
-    def run_all(self):
+    def run_all(self) -> None:
         for job in self.jobs:
             self.run_job(job)
 
-    def release_leases(self):
+    def release_leases(self) -> None:
         """Give the leases back (on a clean stop), so a replacement starts at once."""
         with self.app.app_context():
             for job in self.jobs:
@@ -101,7 +98,7 @@ class Scheduler:
                 except Exception:
                     log.exception("could not release the lease of job %s", job.name)
 
-    def run_forever(self, stop=None, max_idle_seconds=1.0):
+    def run_forever(self, stop: threading.Event | None = None, max_idle_seconds: float = 1.0) -> None:
         """Run every job now, then each at its interval until `stop` is set."""
         stop = stop or threading.Event()
         log.info(
@@ -116,18 +113,3 @@ class Scheduler:
         finally:
             self.release_leases()
             log.info("scheduler %s stopped", self.owner)
-
-
-@click.command("scheduler")
-def scheduler_command():
-    """Run the periodic jobs (WeChat token, 博雅 import, reminders, housekeeping)."""
-    app = current_app._get_current_object()
-    stop = threading.Event()
-
-    def request_stop(signum, frame):
-        log.info("signal %s: stopping after the current job", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    Scheduler(app, default_jobs(app.config)).run_forever(stop)

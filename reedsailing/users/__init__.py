@@ -1,1 +1,2 @@
-"""Students: WeChat login, mail verification and profiles."""
+"""Students: WeChat login, mail verification, profiles and the admin user lists
+(docs/api.md §5)."""

@@ -1,16 +1,13 @@
-from flask import Blueprint
-from sqlalchemy import select
+"""Login, verification and profile views (docs/api.md)."""
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.errors import not_found
 from reedsailing.core.http import json_body, load
-from reedsailing.core.queries import SearchBody, contains, paginate, search_term
+from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.ratelimit import limited
 from reedsailing.core.schemas import UserSchema, public_user_schema, user_schema
-from reedsailing.extensions import db
-from reedsailing.models import User
 from reedsailing.users import services
+from reedsailing.users.blueprint import bp
 from reedsailing.users.schemas import (
     LoginBody,
     LoginResult,
@@ -19,15 +16,13 @@ from reedsailing.users.schemas import (
     StatusResult,
     UserUpdateBody,
     VerifyBody,
+    login_body,
+    register_body,
+    send_verify_body,
+    user_update_body,
+    users_schema,
+    verify_body,
 )
-
-bp = Blueprint("users", __name__, url_prefix="/api")
-login_body = LoginBody()
-register_body = RegisterBody()
-send_verify_body = SendVerifyBody()
-verify_body = VerifyBody()
-user_update_body = UserUpdateBody(partial=True)
-users_schema = UserSchema(many=True)
 
 
 @bp.post("/userLogin/")
@@ -82,23 +77,13 @@ def verify():
     return {"status": 0, "detail": "Valid Code"}
 
 
-def _get_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None or user.is_system:
-        raise not_found("未找到该用户。")
-    return user
-
-
 @bp.get("/users/<int:user_id>/")
 @doc(response=UserSchema)
 @auth.login_required
 def get_user(user_id):
     """Read a user; another user's email is masked."""
-    user = _get_user(user_id)
-    me = auth.current_user()
-    if auth.current_admin() is not None or (me is not None and me.id == user.id):
-        return user_schema.dump(user)
-    return public_user_schema.dump(user)
+    user, whole = services.read_user(user_id, auth.current_user(), auth.current_admin())
+    return (user_schema if whole else public_user_schema).dump(user)
 
 
 @bp.put("/users/<int:user_id>/")
@@ -107,9 +92,8 @@ def get_user(user_id):
 def update_user(user_id):
     """Update the caller's own profile (partial)."""
     auth.require_self_or_admin(user_id)
-    user = _get_user(user_id)
-    changes = load(user_update_body)
-    return user_schema.dump(services.update_profile(user, changes))
+    user = services.get_user(user_id)
+    return user_schema.dump(services.update_profile(user, load(user_update_body)))
 
 
 @bp.delete("/users/<int:user_id>/")
@@ -117,7 +101,7 @@ def update_user(user_id):
 @auth.admin_required
 def delete_user(user_id):
     """Delete a user and everything they own (admins)."""
-    services.delete_user(_get_user(user_id))
+    services.delete_user(user_id)
     return "", 204
 
 
@@ -126,8 +110,7 @@ def delete_user(user_id):
 @auth.admin_required
 def list_users():
     """List users (admins)."""
-    statement = select(User).where(User.is_system.is_(False)).order_by(User.id)
-    return users_schema.dump(db.session.scalars(paginate(statement)))
+    return users_schema.dump(services.list_users())
 
 
 @bp.post("/users/search/")
@@ -135,9 +118,7 @@ def list_users():
 @auth.admin_required
 def search_users():
     """Search users by name (admins)."""
-    term = search_term(json_body())
-    statement = select(User).where(User.is_system.is_(False), contains(User.name, term)).order_by(User.id)
-    return users_schema.dump(db.session.scalars(paginate(statement)))
+    return users_schema.dump(services.list_users(name=search_term(json_body())))
 
 
 @bp.get("/users/boya_followers/")
@@ -145,5 +126,4 @@ def search_users():
 @auth.admin_required
 def list_boya_followers():
     """List users who follow 博雅 (admins)."""
-    statement = select(User).where(User.follow_boya.is_(True), User.is_system.is_(False)).order_by(User.id)
-    return users_schema.dump(db.session.scalars(paginate(statement)))
+    return users_schema.dump(services.list_users(boya_followers=True))

@@ -1,3 +1,5 @@
+"""Request bodies and answer shapes of login, verification and profiles."""
+
 from marshmallow import fields
 
 from reedsailing.core.fields import Id, Schema, Text
@@ -48,3 +50,11 @@ class UserUpdateBody(Schema):
     sign = Text(200, allow_none=True)
     contact = Text(50, allow_none=True)
     follow_boya = fields.Boolean()
+
+
+login_body = LoginBody()
+register_body = RegisterBody()
+send_verify_body = SendVerifyBody()
+verify_body = VerifyBody()
+user_update_body = UserUpdateBody(partial=True)
+users_schema = UserSchema(many=True)

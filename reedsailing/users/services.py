@@ -6,24 +6,53 @@ import logging
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reedsailing.core.errors import ApiError, bad_request
+from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.errors import ApiError, bad_request, not_found
+from reedsailing.core.queries import contains, paginate
 from reedsailing.core.timeutil import now
+from reedsailing.core.wire import flow_error
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
 from reedsailing.integrations.mail import MailError, send_mail
-from reedsailing.models import Activity, EmailCode, Participation, User
+from reedsailing.models import Activity, Admin, EmailCode, Participation, User
 
 log = logging.getLogger(__name__)
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")
 CODE_ALPHABET = "0123456789abcdef"
+BOUND_TO_OTHER = "该邮箱已绑定其他账号。"
 
 
-def login_with_code(code):
+def get_user(user_id: int) -> User:
+    """A student by id; the 博雅 system account is nobody's to read or change."""
+    user = get_or_404(User, user_id, "未找到该用户。")
+    if user.is_system:
+        raise not_found("未找到该用户。")
+    return user
+
+
+def read_user(user_id: int, viewer: User | None, admin: Admin | None) -> tuple[User, bool]:
+    """The user and whether the caller sees the whole profile (themself and admins do)."""
+    user = get_user(user_id)
+    return user, admin is not None or (viewer is not None and viewer.id == user.id)
+
+
+def list_users(*, name: str | None = None, boya_followers: bool = False) -> list[User]:
+    """Students by id, one page (`?limit=&offset=`): all, by name, or the 博雅 followers."""
+    statement: Select[User] = select(User).where(User.is_system.is_(False))
+    if name is not None:
+        statement = statement.where(contains(User.name, name))
+    if boya_followers:
+        statement = statement.where(User.follow_boya.is_(True))
+    return list(db.session.scalars(paginate(statement.order_by(User.id))))
+
+
+def login_with_code(code: str) -> tuple[User, bool]:
     """Exchange a wx.login code for the user (created on first login).
 
     Returns (user, created). Without WECHAT_APPID (development login mode) the code
@@ -35,7 +64,7 @@ def login_with_code(code):
         except wechat.WeChatError as error:
             if error.code is None:
                 raise ApiError(502, "微信服务暂时不可用，请稍后再试。") from error
-            raise bad_request(f"微信登录失败：{error}", status=1, code=error.code) from error
+            raise flow_error(400, f"微信登录失败：{error}", code=error.code) from error
     else:
         openid = code
     user = db.session.execute(select(User).where(User.openid == openid)).scalar_one_or_none()
@@ -46,15 +75,14 @@ def login_with_code(code):
     user = User(openid=openid, name="")
     db.session.add(user)
     try:
-        db.session.commit()
+        commit_or(None)
     except IntegrityError:
         # Two first logins of one person raced; the other one created the row.
-        db.session.rollback()
         return db.session.execute(select(User).where(User.openid == openid)).scalar_one(), False
     return user, True
 
 
-def register_profile(user, info):
+def register_profile(user: User, info: dict[str, str]) -> None:
     """Copy the WeChat nickname and avatar onto the caller's profile."""
     if info.get("nickName"):
         user.name = info["nickName"]
@@ -63,7 +91,7 @@ def register_profile(user, info):
     db.session.commit()
 
 
-def update_profile(user, changes):
+def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Partial update: absent keys stay; an empty name is ignored (the app may lose it)."""
     if not changes.get("name"):
         changes.pop("name", None)
@@ -73,32 +101,32 @@ def update_profile(user, changes):
     return user
 
 
-def _normalize_email(email):
+def _normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_PATTERN.fullmatch(email):
-        raise bad_request("邮箱格式不正确。", status=1)
+        raise flow_error(400, "邮箱格式不正确。")
     domain = email.rsplit("@", 1)[1]
     if domain not in current_app.config["ALLOWED_EMAIL_DOMAINS"]:
         allowed = "、".join(current_app.config["ALLOWED_EMAIL_DOMAINS"])
-        raise bad_request(f"请使用 {allowed} 邮箱。", status=1)
+        raise flow_error(400, f"请使用 {allowed} 邮箱。")
     return email
 
 
-def _hash_code(code):
+def _hash_code(code: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, code.lower().encode(), hashlib.sha256).hexdigest()
 
 
-def _bound_to_other(email, user):
+def _bound_to_other(email: str, user: User) -> bool:
     owner = db.session.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
     return owner is not None and owner != user.id
 
 
-def send_verification(user, email):
+def send_verification(user: User, email: str) -> None:
     """Mail a 6-character code for `email` to the caller; one send per 60 s per address."""
     email = _normalize_email(email)
     if _bound_to_other(email, user):
-        raise bad_request("该邮箱已绑定其他账号。", status=1)
+        raise flow_error(400, BOUND_TO_OTHER)
     config = current_app.config
     moment = now()
     row = db.session.execute(
@@ -107,7 +135,7 @@ def send_verification(user, email):
     if row is not None:
         wait = (row.sent_at + timedelta(seconds=config["VERIFY_RESEND_SECONDS"]) - moment).total_seconds()
         if wait > 0:
-            raise ApiError(429, f"发送过于频繁，请 {int(wait) + 1} 秒后再试。", status=1)
+            raise flow_error(429, f"发送过于频繁，请 {int(wait) + 1} 秒后再试。")
     else:
         row = EmailCode(user_id=user.id, email=email)
         db.session.add(row)
@@ -116,11 +144,7 @@ def send_verification(user, email):
     row.sent_at = moment
     row.expires_at = moment + timedelta(seconds=config["VERIFY_CODE_TTL_SECONDS"])
     row.attempts = 0
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise ApiError(429, "发送过于频繁，请稍后再试。", status=1) from error
+    commit_or(flow_error(429, "发送过于频繁，请稍后再试。"))
     minutes = config["VERIFY_CODE_TTL_SECONDS"] // 60
     try:
         send_mail(
@@ -132,37 +156,34 @@ def send_verification(user, email):
         log.error("verification mail to %s failed: %s", email, error)
         db.session.delete(row)
         db.session.commit()
-        raise ApiError(503, "验证邮件发送失败，请稍后再试。", status=1) from error
+        raise flow_error(503, "验证邮件发送失败，请稍后再试。") from error
 
 
-def verify_email(user, email, code):
+def verify_email(user: User, email: str, code: str) -> User:
     """Bind `email` to the caller when `code` is the one mailed to them for it."""
     email = _normalize_email(email)
     row = db.session.execute(
         select(EmailCode).where(EmailCode.user_id == user.id, EmailCode.email == email)
     ).scalar_one_or_none()
     if row is None or row.expires_at <= now():
-        raise bad_request("验证码错误或已过期，请重新获取。", status=1)
+        raise flow_error(400, "验证码错误或已过期，请重新获取。")
     if row.attempts >= current_app.config["VERIFY_MAX_ATTEMPTS"]:
-        raise bad_request("尝试次数过多，请重新获取验证码。", status=1)
+        raise flow_error(400, "尝试次数过多，请重新获取验证码。")
     if not hmac.compare_digest(row.code_hash, _hash_code(code.strip())):
         row.attempts += 1
         db.session.commit()
-        raise bad_request("验证码错误", status=1)
+        raise flow_error(400, "验证码错误")
     if _bound_to_other(email, user):
-        raise bad_request("该邮箱已绑定其他账号。", status=1)
+        raise flow_error(400, BOUND_TO_OTHER)
     user.email = email
     db.session.delete(row)  # single use
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise bad_request("该邮箱已绑定其他账号。", status=1) from error
+    commit_or(flow_error(400, BOUND_TO_OTHER))
     return user
 
 
-def delete_user(user):
+def delete_user(user_id: int) -> None:
     """Delete a user with everything they own; activities they joined get their place back."""
+    user = get_user(user_id)
     joined = select(Participation.act_id).where(Participation.user_id == user.id).scalar_subquery()
     db.session.execute(
         update(Activity)

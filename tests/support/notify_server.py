@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from reedsailing import create_app
 from reedsailing.core.http import json_body
 from reedsailing.extensions import db, socketio
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity
 
@@ -32,7 +32,7 @@ app = create_app()
 def test_only_notify():
     data = json_body()
     activity = db.session.get(Activity, int(data["act"]))
-    notify(templates.ACT_CONTENT, data["users"], act=activity)
+    notify(texts.ACT_CONTENT, data["users"], activity=activity)
     db.session.commit()
     return {"__receivers__": data["users"]}
 

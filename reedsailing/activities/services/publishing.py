@@ -21,7 +21,7 @@ from reedsailing.core.errors import field_error, forbidden, not_found
 from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
-from reedsailing.messages.templates import ACT_CANCEL, ACT_CONTENT
+from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
 from reedsailing.seed import system_user
@@ -148,7 +148,7 @@ def update_activity(
         raise field_error("contain", f"人数上限不能少于已报名的人数（{joined}）。")
     receivers = participant_ids(activity_id)
     db.session.expire(activity)
-    notify(ACT_CONTENT, receivers, act=activity)
+    notify(ACT_CONTENT, receivers, activity=activity)
     db.session.commit()
     return receivers
 
@@ -157,7 +157,7 @@ def delete_activity(user: User | None, admin: Admin | None, activity_id: int) ->
     """Tell the participants, then delete the activity (its joins and comments go with it)."""
     activity = _managed(user, admin, activity_id)
     receivers = participant_ids(activity_id)
-    notify(ACT_CANCEL, receivers, act=activity, act_id=None)
+    notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
     result = cast("CursorResult[Any]", db.session.execute(delete(Activity).where(Activity.id == activity_id)))
     if result.rowcount == 0:  # someone else deleted it meanwhile
         db.session.rollback()

@@ -14,7 +14,7 @@ from reedsailing.core.db import commit_or, get_or_404
 from reedsailing.core.errors import bad_request, field_error, forbidden
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Organization, OrgApplication, User
 from reedsailing.models.organizations import APPROVED, PENDING
@@ -102,10 +102,10 @@ def decide(application_id: int, status: int) -> tuple[OrgApplication, Organizati
                 block_id=application.block_id,
             )
         )
-        notify(templates.ORG_APPLY_RESULT, [application.user_id], org=org, approved=True)
+        notify(texts.ORG_APPLY_RESULT, [application.user_id], org=org, approved=True)
     else:
-        # There is no organization to link: the application lends its name to the text.
-        notify(templates.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
+        # No organization to link: the application lends its name to the text.
+        notify(texts.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
     db.session.commit()
     db.session.refresh(application)
     return application, org

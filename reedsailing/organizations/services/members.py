@@ -14,7 +14,7 @@ from reedsailing.core.db import commit_or
 from reedsailing.core.errors import bad_request, forbidden, not_found
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Admin, Follow, Organization, OrgManager, User
 from reedsailing.organizations.services.organizations import (
@@ -33,7 +33,7 @@ def add_manager(org_id: int, person_id: int, user: User | None, admin: Admin | N
     require_owner(org, user, admin)
     person = get_student(person_id, "person")
     require_verified(person)
-    notify(templates.BECOME_MANAGER, [person.id], org=org)
+    notify(texts.BECOME_MANAGER, [person.id], org=org)
     row = OrgManager(org_id=org.id, user_id=person.id)
     db.session.add(row)
     commit_or(bad_request("该用户已是此组织管理员。"))
@@ -55,7 +55,7 @@ def remove_manager(org_id: int, person_id: int, user: User | None, admin: Admin 
     if not removed:
         db.session.rollback()
         raise not_found("该用户不是此组织管理员。")
-    notify(templates.REMOVED_FROM_MANAGER, [person_id], org=org)
+    notify(texts.REMOVED_FROM_MANAGER, [person_id], org=org)
     db.session.commit()
 
 

@@ -18,7 +18,7 @@ from reedsailing.core.permissions import is_org_manager
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.images import storage
-from reedsailing.messages import templates
+from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Admin, Block, Organization, OrgManager, User
 
@@ -174,7 +174,7 @@ def transfer_ownership(org_id: int, new_owner_id: int, user: User | None, admin:
         db.session.rollback()
         raise ApiError(409, "组织负责人刚被修改，请刷新后重试。")
     _ensure_manager(org.id, new_owner.id)
-    notify(templates.BECOME_OWNER, [new_owner.id], org=org)
+    notify(texts.BECOME_OWNER, [new_owner.id], org=org)
     db.session.commit()
     return new_owner
 

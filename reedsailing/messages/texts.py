@@ -2,6 +2,8 @@
 first version (docs/notices.md), trailing newline included; new types get new
 numbers, never a reused one."""
 
+from typing import Any
+
 ACT_CONTENT = 1
 ACT_CANCEL = 2
 REMOVED_FROM_ACT = 3
@@ -34,7 +36,7 @@ ORG_REJECTED = "您创建'{org}'组织的申请被拒绝了"
 MAX_CONTENT = 500
 
 
-def render(notice_type, **names):
+def render(notice_type: int, **names: Any) -> str:
     """The notice text for `notice_type`, shortened to fit its column (never an error)."""
     if notice_type == ORG_APPLY_RESULT:
         template = ORG_APPROVED if names.get("approved") else ORG_REJECTED
@@ -47,6 +49,6 @@ def render(notice_type, **names):
     return text
 
 
-class _Defaults(dict):
-    def __missing__(self, key):
+class _Defaults(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
         return ""

@@ -1,6 +1,8 @@
 """Chart data for the admin console: `[{name, value}]`, one query per chart (docs/api.md §18)."""
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Category, Follow, Organization
@@ -8,11 +10,11 @@ from reedsailing.models import Activity, Category, Follow, Organization
 UNCATEGORISED = "未分类"
 
 
-def _pairs(statement):
+def _pairs(statement: Select[str, int]) -> list[dict[str, Any]]:
     return [{"name": name, "value": int(value)} for name, value in db.session.execute(statement)]
 
 
-def popular_orgs(limit):
+def popular_orgs(limit: int) -> list[dict[str, Any]]:
     """Organizations by number of followers, most followed first."""
     followers = func.count(Follow.id)
     return _pairs(
@@ -24,7 +26,7 @@ def popular_orgs(limit):
     )
 
 
-def popular_activities(limit):
+def popular_activities(limit: int) -> list[dict[str, Any]]:
     """Activities by number of participants (the maintained `joined_count`)."""
     return _pairs(
         select(Activity.name, Activity.joined_count)
@@ -33,7 +35,7 @@ def popular_activities(limit):
     )
 
 
-def category_share():
+def category_share() -> list[dict[str, Any]]:
     """Number of activities per category; activities without one count as 未分类."""
     count = func.count(Activity.id)
     return _pairs(

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("charts", __name__, url_prefix="/api", template_folder="templates")
