@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test install-dev run test test-js lint format ci bench bench-realtime clean
+.PHONY: install install-test install-dev run test test-js lint format ci bench bench-cpu bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,9 @@ ci:
 BENCH_ARGS ?=
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-cpu: install-test
+	$(PY) bench/cpu.py $(BENCH_ARGS)
 
 bench-realtime: install-test
 	$(PY) bench/realtime.py
