@@ -204,8 +204,15 @@ def socket_client(base, token, transport, cert):
     client = socketio_client.Client(reconnection=False, http_session=session)
     client.on("notification", lambda payload: inbox.add("notification", payload))
     client.on("notifications", lambda payload: inbox.add("notifications", payload))
-    client.connect(base, auth={"token": token}, transports=[transport], wait_timeout=WAIT)
-    check(client.transport() == transport, f"connected over {client.transport()}, not {transport}")
+    if transport == "upgrade":  # what browsers do: long-polling first, then the WebSocket upgrade
+        client.connect(base, auth={"token": token}, wait_timeout=WAIT)
+        deadline = time.monotonic() + WAIT
+        while client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(client.transport() == "websocket", "the polling session was not upgraded to a WebSocket")
+    else:
+        client.connect(base, auth={"token": token}, transports=[transport], wait_timeout=WAIT)
+        check(client.transport() == transport, f"connected over {client.transport()}, not {transport}")
     return client, inbox
 
 
@@ -267,15 +274,24 @@ def scenario(site, http_site, cert, admin_password, wechat, smtp, nginx, servers
         json={"person": bob, "act": str(act)})
     check(api("GET", f"/api/activities/{act}/", token=bob_token).json()["name"] == "部署测试羽毛球", "detail")
 
-    step("Socket.IO through nginx: alice over WebSocket, bob and two more over long-polling")
+    step("Socket.IO through nginx: alice over WebSocket, bob and dave over long-polling, carol upgraded")
     clients = []
     try:
         # polling first: each holds a long-poll GET open, so least_conn spreads the
         # handshakes over the processes and the sessions live on different ones
         poll_client, bob_inbox = socket_client(site, bob_token, "polling", cert)
         clients.append(poll_client)
-        extra = [socket_client(site, users[n][1], "polling", cert) for n in ("carol", "dave")]
+        # carol: polling, then upgraded to a WebSocket (the upgrade request carries the sid)
+        extra = [socket_client(site, users["carol"][1], "upgrade", cert),
+                 socket_client(site, users["dave"][1], "polling", cert)]
         clients += [c for c, _ in extra]
+        # least_conn spreads them; should a race have put them all on one process, add
+        # polling sessions (bounded) until both processes hold one
+        node = lambda c: c.eio.sid.split(".", 1)[0]  # noqa: E731
+        for _ in range(6):
+            if {node(c) for c in clients} >= {str(p) for p in servers}:
+                break
+            clients.append(socket_client(site, users["dave"][1], "polling", cert)[0])
         ws_client, alice_inbox = socket_client(site, alice_token, "websocket", cert)
         clients.append(ws_client)
         for inbox in (alice_inbox, bob_inbox, *(i for _, i in extra)):
@@ -295,7 +311,7 @@ def scenario(site, http_site, cert, admin_password, wechat, smtp, nginx, servers
         time.sleep(3)
         for client in clients:
             check(client.connected, "a Socket.IO client lost its session")
-        sids = {client.eio.sid for client in clients if client.transport() == "polling"}
+        sids = {client.eio.sid for client in clients if client is not ws_client}  # began with polling
     finally:
         for client in clients:
             client.disconnect()
@@ -354,6 +370,8 @@ def scenario(site, http_site, cert, admin_password, wechat, smtp, nginx, servers
             check(found.group(2) in ("200", "101"), f"a Socket.IO request failed: {line}")
             routed += 1
     check(routed >= 8, f"only {routed} Socket.IO requests with a sid in the log")
+    upgrades = [line for line in log if "transport=websocket" in line and "sid=" in line and '" 101 ' in line]
+    check(upgrades, "no WebSocket upgrade of a polling session in the access log")
     session_nodes = {sid.split(".", 1)[0] for sid in sids}
     check(session_nodes == ports, f"polling session ids {sids} do not name every process {ports}")
     upload_lines = [line for line in log if "/uploads/acts/" in line]
