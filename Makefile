@@ -68,6 +68,8 @@ ci:
 	bash .ci/run
 
 # make bench BENCH_ARGS="--sets small,large --db sqlite,mariadb --mariadb-url mysql+pymysql://..."
+# Through the shipped nginx site, 1 and 2 processes, from many / one client address:
+# make bench BENCH_ARGS="--nginx 1,2 --only activity,org"   (needs nginx: apt-get install -y nginx)
 # Load runs need wrk (apt-get install -y wrk; else a slower Python generator is used);
 # bench-realtime needs Redis (REDIS_URL). See bench/RESULTS.md.
 BENCH_ARGS ?=
