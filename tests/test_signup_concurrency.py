@@ -31,6 +31,18 @@ def _students(prefix, n):
     return [(user.id, auth.issue_user_token(user)) for user in users]
 
 
+def _queue(running, act_id, job):
+    """`waitlist: true` join of one student: (status, answer)."""
+    user_id, token = job
+    response = requests.post(
+        f"{running.url}{JOIN}",
+        json={"person": user_id, "act": act_id, "waitlist": True},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    return response.status_code, response.json()
+
+
 def _rows(act_id):
     db.session.expire_all()
     joined = set(db.session.scalars(select(Participation.user_id).where(Participation.act_id == act_id)))
@@ -53,18 +65,8 @@ def test_200_concurrent_joins_fill_the_places_and_queue_the_rest(server):  # noq
     act_id = make_activity(contain=50).id
     jobs = _students("line", 200)
 
-    def attempt(job):
-        user_id, token = job
-        response = requests.post(
-            f"{server.url}{JOIN}",
-            json={"person": user_id, "act": act_id, "waitlist": True},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        )
-        return response.status_code, response.json()
-
     with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(attempt, jobs))
+        results = list(pool.map(lambda job: _queue(server, act_id, job), jobs))
 
     assert sorted({status for status, _ in results}) == [201, 202]
     created = [body["person"] for status, body in results if status == 201]
@@ -101,14 +103,7 @@ def test_concurrent_leaves_promote_exactly_as_many_as_left(server):  # noqa: F81
         return "leave", response.status_code, response.json()
 
     def join_late(job):
-        user_id, token = job
-        response = requests.post(
-            f"{server.url}{JOIN}",
-            json={"person": user_id, "act": act_id, "waitlist": True},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        )
-        return "join", response.status_code, response.json()
+        return "join", *_queue(server, act_id, job)
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         futures = [pool.submit(leave, job) for job in leavers] + [pool.submit(join_late, job) for job in late]

@@ -9,16 +9,21 @@ declined request stays and blocks a new one.
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import CursorResult, update
 
 from reedsailing.core.db import commit_or
 from reedsailing.core.errors import bad_request, not_found
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import JOIN_APPROVED, JOIN_DECLINED
-from reedsailing.models import Activity, Admin, JoinRequest, Participation, User
+from reedsailing.models import Admin, JoinRequest, Participation, User
 from reedsailing.models.signup import DECLINED, PENDING
-from reedsailing.participation.services.waitlist import managed_activity, requests_in
+from reedsailing.participation.services.waitlist import (
+    drop_request,
+    managed_activity,
+    requests_in,
+    take_place,
+)
 
 NO_REQUEST = "该用户没有待审核的加入申请。"
 FULL = "活动人数已满。"
@@ -34,29 +39,11 @@ def approve(user: User | None, admin: Admin | None, activity_id: int, person_id:
     """Admit the student: a place is taken like a join (the conditional UPDATE, which is
     also the row lock), the request goes. Returns the student told (notice 13)."""
     activity = managed_activity(user, admin, activity_id)
-    taken = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Activity)
-            .where(Activity.id == activity_id, Activity.joined_count < Activity.contain)
-            .values(joined_count=Activity.joined_count + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    removed = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            delete(JoinRequest).where(
-                JoinRequest.act_id == activity_id,
-                JoinRequest.user_id == person_id,
-                JoinRequest.state == PENDING,
-            )
-        ),
-    )
-    if removed.rowcount == 0:
+    taken = take_place(activity_id)
+    if not drop_request(activity_id, person_id, PENDING):
         db.session.rollback()
         raise not_found(NO_REQUEST)
-    if taken.rowcount == 0:
+    if not taken:
         db.session.rollback()
         raise bad_request(FULL)
     db.session.add(Participation(act_id=activity_id, user_id=person_id))
@@ -70,24 +57,24 @@ def decline(
 ) -> list[int]:
     """Refuse the request; returns the student told (notice 14)."""
     activity = managed_activity(user, admin, activity_id)
-    pending = (
-        JoinRequest.act_id == activity_id,
-        JoinRequest.user_id == person_id,
-        JoinRequest.state == PENDING,
-    )
     if allow_again:
-        changed = cast("CursorResult[Any]", db.session.execute(delete(JoinRequest).where(*pending)))
+        changed = drop_request(activity_id, person_id, PENDING)
     else:
-        changed = cast(
+        result = cast(
             "CursorResult[Any]",
             db.session.execute(
                 update(JoinRequest)
-                .where(*pending)
+                .where(
+                    JoinRequest.act_id == activity_id,
+                    JoinRequest.user_id == person_id,
+                    JoinRequest.state == PENDING,
+                )
                 .values(state=DECLINED)
                 .execution_options(synchronize_session=False)
             ),
         )
-    if changed.rowcount == 0:
+        changed = result.rowcount > 0
+    if not changed:
         db.session.rollback()
         raise not_found(NO_REQUEST)
     notify(JOIN_DECLINED, [person_id], activity=activity)
@@ -98,17 +85,7 @@ def decline(
 def allow_again(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> None:
     """Forget a decline, so the student may ask again."""
     managed_activity(user, admin, activity_id)
-    removed = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            delete(JoinRequest).where(
-                JoinRequest.act_id == activity_id,
-                JoinRequest.user_id == person_id,
-                JoinRequest.state == DECLINED,
-            )
-        ),
-    )
-    if removed.rowcount == 0:
+    if not drop_request(activity_id, person_id, DECLINED):
         db.session.rollback()
         raise not_found("该用户没有被拒绝的加入申请。")
     db.session.commit()

@@ -33,7 +33,14 @@ from reedsailing.messages.texts import REMOVED_FROM_ACT
 from reedsailing.models import Activity, Admin, JoinRequest, Organization, Participation, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.models.signup import DECLINED, PENDING, WAITING
-from reedsailing.participation.services.waitlist import lock_activity, position, promote, request_of
+from reedsailing.participation.services.waitlist import (
+    drop_request,
+    lock_activity,
+    position,
+    promote,
+    request_of,
+    take_place,
+)
 
 NOT_FOUND = "未找到该活动。"
 FULL = "活动人数已满。"
@@ -70,16 +77,7 @@ def join(user: User, activity_id: int, waitlist: bool = False) -> tuple[Particip
     if activity.review:
         return _queue(activity_id, user_id, PENDING)
     db.session.rollback()  # end the read transaction: the UPDATE below starts a fresh one
-    taken = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Activity)
-            .where(Activity.id == activity_id, Activity.joined_count < Activity.contain)
-            .values(joined_count=Activity.joined_count + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if taken.rowcount == 0:
+    if not take_place(activity_id):
         db.session.rollback()
         get_or_404(Activity, activity_id, NOT_FOUND)
         if not waitlist:
@@ -89,9 +87,7 @@ def join(user: User, activity_id: int, waitlist: bool = False) -> tuple[Particip
     db.session.add(participation)
     # Never both joined and queued (a request left over from a time the activity needed
     # approval): the row lock is ours, so this follows the lock order.
-    db.session.execute(
-        delete(JoinRequest).where(JoinRequest.act_id == activity_id, JoinRequest.user_id == user_id)
-    )
+    drop_request(activity_id, user_id, WAITING, PENDING, DECLINED)
     # A concurrent join of the same user wins the unique constraint: the rollback also
     # undoes our +1.
     commit_or(bad_request(DUPLICATE))
@@ -113,21 +109,11 @@ def _queue(activity_id: int, user_id: int, state: str) -> tuple[Participation | 
     if existing is not None:
         db.session.rollback()
         raise bad_request(ALREADY[existing.state])
-    if state == WAITING:
-        joined, contain = db.session.execute(
-            select(Activity.joined_count, Activity.contain).where(Activity.id == activity_id)
-        ).one()
-        if joined < contain:
-            participation = Participation(act_id=activity_id, user_id=user_id)
-            db.session.add(participation)
-            db.session.execute(
-                update(Activity)
-                .where(Activity.id == activity_id)
-                .values(joined_count=Activity.joined_count + 1)
-                .execution_options(synchronize_session=False)
-            )
-            commit_or(bad_request(DUPLICATE))
-            return participation, {}
+    if state == WAITING and take_place(activity_id):
+        participation = Participation(act_id=activity_id, user_id=user_id)
+        db.session.add(participation)
+        commit_or(bad_request(DUPLICATE))
+        return participation, {}
     entry = JoinRequest(act_id=activity_id, user_id=user_id, state=state)
     db.session.add(entry)
     db.session.flush()

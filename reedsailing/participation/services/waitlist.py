@@ -45,6 +45,36 @@ def lock_activity(activity_id: int) -> None:
     )
 
 
+def take_place(activity_id: int) -> bool:
+    """Count one more participant if there is a place: the capacity rule (and the row
+    lock) as one conditional UPDATE; False when the activity is full."""
+    taken = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id, Activity.joined_count < Activity.contain)
+            .values(joined_count=Activity.joined_count + 1)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return taken.rowcount > 0
+
+
+def drop_request(activity_id: int, user_id: int, *states: str) -> bool:
+    """Delete the student's request if it is in one of `states`; False when none was."""
+    removed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            delete(JoinRequest).where(
+                JoinRequest.act_id == activity_id,
+                JoinRequest.user_id == user_id,
+                JoinRequest.state.in_(states),
+            )
+        ),
+    )
+    return removed.rowcount > 0
+
+
 def promote(activity_id: int) -> list[int]:
     """Admit waiting students into the free places; returns who was admitted (notice 12).
 
@@ -124,17 +154,7 @@ def my_signup(user: User, activity_id: int) -> dict[str, Any]:
 def withdraw(user: User, activity_id: int) -> None:
     """Leave the waiting list or take back a pending request (a decline stays)."""
     get_or_404(Activity, activity_id, NOT_FOUND)
-    removed = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            delete(JoinRequest).where(
-                JoinRequest.act_id == activity_id,
-                JoinRequest.user_id == user.id,
-                JoinRequest.state.in_((WAITING, PENDING)),
-            )
-        ),
-    )
-    if removed.rowcount == 0:
+    if not drop_request(activity_id, user.id, WAITING, PENDING):
         db.session.rollback()
         raise not_found("您不在该活动的候补名单或申请中。")
     db.session.commit()
