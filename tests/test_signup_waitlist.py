@@ -352,3 +352,28 @@ def test_publish_and_edit_accept_review(client):
     assert client.put(f"/api/activities/{act_id}/", json=edit, headers=headers(owner)).status_code == 200
     db.session.expire_all()
     assert db.session.get(Activity, act_id).review is True
+
+
+def test_the_api_document_lists_the_new_routes(client):
+    spec = client.get("/apispec_1.json").json
+    paths = spec["paths"]
+    join_answers = paths["/api/activities/participants/"]["post"]["responses"]
+    assert {"201", "202", "400"} <= set(join_answers)
+    assert "waitlist" in spec["components"]["schemas"]["JoinBody"]["properties"]
+    for path, method in [
+        ("/api/activities/{activity_id}/signup/", "get"),
+        ("/api/activities/{activity_id}/signup/", "delete"),
+        ("/api/activities/{activity_id}/waitlist/", "get"),
+        ("/api/activities/{activity_id}/requests/", "get"),
+        ("/api/activities/{activity_id}/requests/{person_id}/approve/", "post"),
+        ("/api/activities/{activity_id}/requests/{person_id}/decline/", "post"),
+        ("/api/activities/{activity_id}/checkin/open/", "post"),
+        ("/api/activities/{activity_id}/checkin/", "post"),
+        ("/api/activities/{activity_id}/attendance/{person_id}/", "put"),
+        ("/api/charts/attendance_rates/", "get"),
+    ]:
+        assert {"401", "403"} <= set(paths[path][method]["responses"]), path
+    qr = paths["/api/activities/{activity_id}/checkin/qrcode/"]["get"]["responses"]["200"]
+    assert list(qr["content"]) == ["image/png"]
+    sheet = paths["/api/activities/{activity_id}/sheet/"]["get"]["responses"]["200"]
+    assert "text/csv" in sheet["content"] and any("spreadsheetml" in media for media in sheet["content"])
