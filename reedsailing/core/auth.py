@@ -5,20 +5,31 @@ database query beyond loading the principal. A student token lives `TOKEN_TTL_DA
 (a 401 hangs the mini-program, docs/api.md §1.5); earlier tokens stay valid after a
 new login (several devices). An admin token also carries a fingerprint of the password
 hash, so changing the password logs every console out.
+
+Admin sessions renew on use (docs/api.md §6): the console keeps the token of its login
+and never receives a new one (`identify` answers only `{status, name}`), so the token
+names a session id whose last use is kept server-side in `core.store` with an expiry of
+`ADMIN_TOKEN_IDLE_HOURS`; every use pushes that expiry back (at most one write a
+minute). The token's own signed time is the hard upper bound, `ADMIN_TOKEN_MAX_DAYS`
+after the login, however busy the session.
 """
 
 import hashlib
+import secrets
+import time
 from functools import wraps
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from reedsailing.core import store
 from reedsailing.core.errors import ApiError, forbidden
 from reedsailing.extensions import db
 
 USER_SALT = "reedsailing.user-token"
 ADMIN_SALT = "reedsailing.admin-token"
-ADMIN_TOKEN_TTL_SECONDS = 24 * 3600
+ADMIN_SESSION_KEY = "admin-session:{}"
+ADMIN_SESSION_RENEW_SECONDS = 60  # renew the idle expiry at most this often per session
 
 
 def _serializer(salt):
@@ -33,8 +44,34 @@ def issue_user_token(user):
     return _serializer(USER_SALT).dumps({"u": user.id})
 
 
+def _admin_idle_seconds() -> int:
+    return max(1, round(current_app.config["ADMIN_TOKEN_IDLE_HOURS"] * 3600))
+
+
 def issue_admin_token(admin):
-    return _serializer(ADMIN_SALT).dumps({"a": admin.id, "f": _fingerprint(admin)})
+    """A console token for a new session, idle-expiring and bounded (see the docstring)."""
+    session = secrets.token_urlsafe(16)
+    store.set_value(ADMIN_SESSION_KEY.format(session), f"{time.time():.3f}", _admin_idle_seconds())
+    return _serializer(ADMIN_SALT).dumps({"a": admin.id, "f": _fingerprint(admin), "s": session})
+
+
+def _renew_admin_session(session: object) -> bool:
+    """True while the session is alive; its idle expiry starts again from now."""
+    if not isinstance(session, str):
+        return False  # a token from before sessions renewed: log in again
+    key = ADMIN_SESSION_KEY.format(session)
+    last = store.get_value(key)
+    if last is None:
+        return False
+    idle = _admin_idle_seconds()
+    current = time.time()
+    try:
+        since = current - float(last)
+    except ValueError:
+        since = idle
+    if since >= min(ADMIN_SESSION_RENEW_SECONDS, idle / 10):
+        store.set_value(key, f"{current:.3f}", idle)
+    return True
 
 
 def user_from_token(token):
@@ -61,7 +98,8 @@ def admin_from_token(token):
     if not token:
         return None
     try:
-        data = _serializer(ADMIN_SALT).loads(token, max_age=ADMIN_TOKEN_TTL_SECONDS)
+        max_age = int(current_app.config["ADMIN_TOKEN_MAX_DAYS"] * 86400)
+        data = _serializer(ADMIN_SALT).loads(token, max_age=max_age)
     except (BadSignature, SignatureExpired):
         return None
     admin_id = data.get("a") if isinstance(data, dict) else None
@@ -69,6 +107,8 @@ def admin_from_token(token):
         return None
     admin = db.session.get(Admin, admin_id)
     if admin is None or data.get("f") != _fingerprint(admin):
+        return None
+    if not _renew_admin_session(data.get("s")):
         return None
     return admin
 
