@@ -264,3 +264,30 @@ def test_registration_stays_closed_to_the_sign_up_page(client, world):
     answer = send(client, BY_NAME["register"], world)
     assert answer.status_code == 401  # the page: 当前未开启超级管理员注册功能
     assert db.session.scalars(select(Block)).all()  # nothing else changed
+
+
+@pytest.mark.redis
+def test_admin_sessions_live_in_redis_when_there_is_one(app, client, redis_url, monkeypatch):
+    """Several server processes: the session's last use is shared through Redis, with
+    Redis's own expiry."""
+    from reedsailing.core import store
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "ADMIN_TOKEN_IDLE_HOURS", 3 / 3600)
+    make_admin("root", "correct horse")
+    token = console_login(client)
+    session_key = f"admin-session:{_session_of(app, token)}"
+    time.sleep(1)
+    assert client.get("/api/users/", headers={"token": token}).status_code == 200  # renewed
+    assert 0 < store.redis_client().ttl(session_key) <= 3
+    time.sleep(3.5)  # unused longer than the idle time: Redis dropped the key
+    assert not store.redis_client().exists(session_key)
+    assert client.get("/api/users/", headers={"token": token}).status_code == 401
+
+
+def _session_of(app, token):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from reedsailing.core.auth import ADMIN_SALT
+
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=ADMIN_SALT).loads(token)["s"]
