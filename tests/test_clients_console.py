@@ -17,6 +17,7 @@ from reedsailing.models.blocks import CLUB
 from tests.clients_support import FORM, fill_body, fill_path, load_calls, read
 from tests.factories import (
     follow,
+    headers,
     join,
     make_activity,
     make_address,
@@ -66,7 +67,7 @@ def world(client):
     feedback = client.post(
         "/api/feedbacks/",
         json={"user": student.id, "content": "希望增加夜间活动\n联系方式：qq"},
-        headers={"Authorization": f"Bearer {_student_token(student)}"},
+        headers=headers(student),
     ).json
     begin = now() + timedelta(days=2)
     return {
@@ -88,12 +89,6 @@ def world(client):
         "end": (begin + timedelta(hours=2)).strftime(SECONDS),
         "term": "",
     }
-
-
-def _student_token(user):
-    from reedsailing.core import auth
-
-    return auth.issue_user_token(user)
 
 
 def send(client, call, values, **overrides):
@@ -143,7 +138,7 @@ def test_feedback_search_filters_by_the_query_string_json(client, world):
     client.post(
         "/api/feedbacks/",
         json={"content": "页面太慢"},
-        headers={"Authorization": f"Bearer {_student_token(student)}"},
+        headers=headers(student),
     )
     answer = send(client, BY_NAME["searchFeedback"], {**world, "term": "夜间"})
     assert answer.status_code == 200
@@ -235,7 +230,7 @@ def test_admin_creates_an_activity_in_a_block_without_organizations(client, worl
     refused = client.post(
         "/api/activities/",
         json={**fill_body(BY_NAME["createAct_noOrg"]["body"], world), "owner": student.id},
-        headers={"Authorization": f"Bearer {_student_token(student)}"},
+        headers=headers(student),
     )
     assert refused.status_code == 400 and "org" in refused.json
 
