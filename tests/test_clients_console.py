@@ -14,19 +14,8 @@ from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, OrgApplication
 from reedsailing.models.blocks import CLUB
+from tests import factories
 from tests.clients_support import FORM, fill_body, fill_path, load_calls, read
-from tests.factories import (
-    follow,
-    headers,
-    join,
-    make_activity,
-    make_address,
-    make_admin,
-    make_category,
-    make_comment,
-    make_org,
-    make_user,
-)
 
 CALLS = load_calls("console-calls.json")
 BY_NAME = {call["name"]: call for call in CALLS}
@@ -47,16 +36,16 @@ def console_login(client, username="root", password="correct horse"):
 def world(client):
     """What the console's screens show: an admin, students, an organization with an
     activity, a comment, feedback, a pending application, spare rows to delete."""
-    make_admin("root", "correct horse")
-    owner = make_user("社长")
-    student = make_user("同学甲")
-    org = make_org(owner, CLUB, name="摄影社")
-    category = make_category()
-    address = make_address("新主楼")
-    activity = make_activity(org=org, category_id=category.id, location=address, name="摄影活动")
-    join(activity, student)
-    follow(org, student)
-    comment = make_comment(activity, student, content="拍得很好")
+    factories.make_admin("root", "correct horse")
+    owner = factories.make_user("社长")
+    student = factories.make_user("同学甲")
+    org = factories.make_org(owner, CLUB, name="摄影社")
+    category = factories.make_category()
+    address = factories.make_address("新主楼")
+    activity = factories.make_activity(org=org, category_id=category.id, location=address, name="摄影活动")
+    factories.join(activity, student)
+    factories.follow(org, student)
+    comment = factories.make_comment(activity, student, content="拍得很好")
     extra_block = Block(name="空版块")
     db.session.add(extra_block)
     application = OrgApplication(
@@ -67,7 +56,7 @@ def world(client):
     feedback = client.post(
         "/api/feedbacks/",
         json={"user": student.id, "content": "希望增加夜间活动\n联系方式：qq"},
-        headers=headers(student),
+        headers=factories.headers(student),
     ).json
     begin = now() + timedelta(days=2)
     return {
@@ -84,7 +73,7 @@ def world(client):
         "feedbackId": feedback["id"],
         "categoryId": category.id,
         "addressId": address.id,
-        "extraAddressId": make_address("空地点").id,
+        "extraAddressId": factories.make_address("空地点").id,
         "begin": begin.strftime(SECONDS),
         "end": (begin + timedelta(hours=2)).strftime(SECONDS),
         "term": "",
@@ -123,9 +112,9 @@ def test_console_call(client, world, call):
 
 def test_comment_search_reads_the_query_string_json(client, world):
     activity = db.session.get(Activity, world["actId"])
-    other = make_user("同学乙")
-    join(activity, other)
-    make_comment(activity, other, content="天气不好 & 人太多")
+    other = factories.make_user("同学乙")
+    factories.join(activity, other)
+    factories.make_comment(activity, other, content="天气不好 & 人太多")
     for term, expected in (("很好", ["拍得很好"]), ("& 人", ["天气不好 & 人太多"]), ("没有", [])):
         answer = send(client, BY_NAME["searchComments"], {**world, "term": term})
         assert answer.status_code == 200, answer.json
@@ -134,11 +123,11 @@ def test_comment_search_reads_the_query_string_json(client, world):
 
 
 def test_feedback_search_filters_by_the_query_string_json(client, world):
-    student = make_user("同学丙")
+    student = factories.make_user("同学丙")
     client.post(
         "/api/feedbacks/",
         json={"content": "页面太慢"},
-        headers=headers(student),
+        headers=factories.headers(student),
     )
     answer = send(client, BY_NAME["searchFeedback"], {**world, "term": "夜间"})
     assert answer.status_code == 200
@@ -168,7 +157,7 @@ def test_a_query_string_that_looks_like_json_but_is_not_is_a_400(client, world):
 
 
 def test_list_paging_also_reads_the_query_string_json(client, world):
-    make_user("同学丁")
+    factories.make_user("同学丁")
     answer = client.get('/api/users/?{"limit":1}', headers={"token": world["adminToken"]})
     assert answer.status_code == 200 and len(answer.json) == 1
 
@@ -191,7 +180,7 @@ def test_wrong_credentials_answer_200_success_false(client, world):
 
 
 def test_admin_sessions_renew_on_use_until_the_hard_bound(app, client):
-    make_admin("root", "correct horse")
+    factories.make_admin("root", "correct horse")
     idle, bound = app.config["ADMIN_TOKEN_IDLE_HOURS"], app.config["ADMIN_TOKEN_MAX_DAYS"]
     app.config["ADMIN_TOKEN_IDLE_HOURS"] = 3 / 3600  # 3 s without use ends a session
     app.config["ADMIN_TOKEN_MAX_DAYS"] = 6 / 86400  # 6 s after login, however busy
@@ -226,11 +215,11 @@ def test_admin_creates_an_activity_in_a_block_without_organizations(client, worl
     assert (activity.block_id, activity.org_id, activity.category_id) == (4, None, None)
     assert activity.owner_id == world["userId"] and activity.review is False
     # students still need an organization there
-    student = make_user()
+    student = factories.make_user()
     refused = client.post(
         "/api/activities/",
         json={**fill_body(BY_NAME["createAct_noOrg"]["body"], world), "owner": student.id},
-        headers=headers(student),
+        headers=factories.headers(student),
     )
     assert refused.status_code == 400 and "org" in refused.json
 
@@ -269,7 +258,7 @@ def test_admin_sessions_live_in_redis_when_there_is_one(app, client, redis_url, 
 
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "ADMIN_TOKEN_IDLE_HOURS", 3 / 3600)
-    make_admin("root", "correct horse")
+    factories.make_admin("root", "correct horse")
     token = console_login(client)
     session_key = f"admin-session:{_session_of(app, token)}"
     time.sleep(1)
