@@ -6,12 +6,13 @@ database query beyond loading the principal. A student token lives `TOKEN_TTL_DA
 new login (several devices). An admin token also carries a fingerprint of the password
 hash, so changing the password logs every console out.
 
-Admin sessions renew on use (docs/api.md §6): the console keeps the token of its login
-and never receives a new one (`identify` answers only `{status, name}`), so the token
-names a session id whose last use (the login, until the first renewal) is kept
-server-side in `core.store` with an expiry of `ADMIN_TOKEN_IDLE_HOURS`; every use pushes that expiry back (each process checks and
-renews a session at most once a minute). The token's own signed time is the hard upper bound, `ADMIN_TOKEN_MAX_DAYS`
-after the login, however busy the session.
+Admin sessions renew on use (docs/api.md §1.1, §6): the console keeps the token of its
+login and never receives a new one (`identify` answers only `{status, name}`), so the
+token names a session id whose last use (the login, until the first renewal) is kept
+server-side in `core.store`, expiring after `ADMIN_TOKEN_IDLE_HOURS`. Every use pushes
+that expiry back; each process checks and renews a session at most once a minute (or a
+tenth of the idle time), so a request costs no store round trip. The token's own signed
+time is the hard upper bound: `ADMIN_TOKEN_MAX_DAYS` after the login, however busy.
 """
 
 import hashlib
