@@ -49,6 +49,10 @@ class Config:
     SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
     CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
     TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
+    # Admin console sessions (issue 13): end after this long without use (every request
+    # and the console's `identify` renew it), and at the latest this long after login.
+    ADMIN_TOKEN_IDLE_HOURS = float(env("ADMIN_TOKEN_IDLE_HOURS", "24"))
+    ADMIN_TOKEN_MAX_DAYS = float(env("ADMIN_TOKEN_MAX_DAYS", "7"))
     SHOW_ALL = env_bool("SHOW_ALL", True)
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
 

@@ -3,7 +3,8 @@
 from sqlalchemy import select
 
 from reedsailing.core.db import commit_or
-from reedsailing.core.errors import bad_request, field_error
+from reedsailing.core.errors import field_error
+from reedsailing.core.wire import admin_login_refused
 from reedsailing.extensions import db
 from reedsailing.models import Admin
 
@@ -23,8 +24,8 @@ def create_admin(username: str, password: str, email: str | None = None) -> Admi
 
 
 def authenticate(username: str, password: str) -> Admin:
-    """The admin with these credentials; 400 (with the console's `mess`) otherwise."""
+    """The admin with these credentials; else the console's 200 `success: "false"`."""
     admin = db.session.execute(select(Admin).where(Admin.username == username)).scalar_one_or_none()
     if admin is None or not admin.check_password(password):
-        raise bad_request("用户名或密码错误。", success="false", mess="Invalid User")
+        raise admin_login_refused()
     return admin

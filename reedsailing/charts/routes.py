@@ -1,12 +1,13 @@
 """The admin charts as JSON, and the page that draws them (docs/api.md §18)."""
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, url_for
 
 from reedsailing.charts import services
 from reedsailing.charts.blueprint import bp
 from reedsailing.charts.schemas import ChartItem, ChartQuery, chart_query
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
+from reedsailing.core.http import query_params
 
 
 @bp.get("/charts/popular_orgs/")
@@ -14,7 +15,7 @@ from reedsailing.core.apidoc import doc
 @auth.admin_required
 def popular_orgs_chart():
     """Organizations by followers, as `[{name, value}]` (admins)."""
-    return services.popular_orgs(chart_query.load(request.args)["limit"])
+    return services.popular_orgs(chart_query.load(query_params())["limit"])
 
 
 @bp.get("/charts/popular_acts/")
@@ -22,7 +23,7 @@ def popular_orgs_chart():
 @auth.admin_required
 def popular_acts_chart():
     """Activities by participants, as `[{name, value}]` (admins)."""
-    return services.popular_activities(chart_query.load(request.args)["limit"])
+    return services.popular_activities(chart_query.load(query_params())["limit"])
 
 
 @bp.get("/charts/act_categories/")
@@ -38,7 +39,7 @@ def act_categories_chart():
 @auth.admin_required
 def attendance_rates_chart():
     """Attendance rates (percent) of the latest activities that took attendance (admins)."""
-    return services.attendance_rates(chart_query.load(request.args)["limit"])
+    return services.attendance_rates(chart_query.load(query_params())["limit"])
 
 
 @auth.public

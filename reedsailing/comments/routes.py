@@ -19,7 +19,7 @@ from reedsailing.comments.schemas import (
 )
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.http import json_body, load
+from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.wire import with_receivers
 
 create_body = CommentCreateBody()
@@ -54,8 +54,9 @@ def create_comment():
 @doc(query=CommentSearchQuery, response=CommentListSchema, many=True)
 @auth.admin_required
 def search_comments():
-    """Search all comments by content (`?query=`, or a JSON body on POST; console)."""
-    data = dict(request.args)
+    """Search all comments by content (`?query=`, the console's `?{"query":"x"}`, or a
+    JSON body; console)."""
+    data = query_params()
     if request.method == "POST":
         data.update({k: v for k, v in json_body().items() if k in ("query", "content", "name")})
     return comment_list_schema.dump(services.all_comments(comment_search_term(data)))

@@ -5,20 +5,32 @@ database query beyond loading the principal. A student token lives `TOKEN_TTL_DA
 (a 401 hangs the mini-program, docs/api.md §1.5); earlier tokens stay valid after a
 new login (several devices). An admin token also carries a fingerprint of the password
 hash, so changing the password logs every console out.
+
+Admin sessions renew on use (docs/api.md §1.1, §6): the console keeps the token of its
+login and never receives a new one (`identify` answers only `{status, name}`), so the
+token names a session id whose last use (the login, until the first renewal) is kept
+server-side in `core.store`, expiring after `ADMIN_TOKEN_IDLE_HOURS`. Every use pushes
+that expiry back; each process checks and renews a session at most once a minute (or a
+tenth of the idle time), so a request costs no store round trip. The token's own signed
+time is the hard upper bound: `ADMIN_TOKEN_MAX_DAYS` after the login, however busy.
 """
 
 import hashlib
+import secrets
+import time
 from functools import wraps
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from reedsailing.core import store
 from reedsailing.core.errors import ApiError, forbidden
 from reedsailing.extensions import db
 
 USER_SALT = "reedsailing.user-token"
 ADMIN_SALT = "reedsailing.admin-token"
-ADMIN_TOKEN_TTL_SECONDS = 24 * 3600
+ADMIN_SESSION_KEY = "admin-session:{}"
+ADMIN_SESSION_RENEW_SECONDS = 60  # check and renew a session at most this often per process
 
 
 def _serializer(salt):
@@ -33,8 +45,46 @@ def issue_user_token(user):
     return _serializer(USER_SALT).dumps({"u": user.id})
 
 
+def _admin_idle_seconds() -> int:
+    return max(1, round(current_app.config["ADMIN_TOKEN_IDLE_HOURS"] * 3600))
+
+
+# Sessions this process checked in the store lately: session id -> monotonic time. A
+# session is looked up (and renewed) at most once per renewal interval per process, so
+# an admin request costs no store round trip; an idle expiry is noticed up to that
+# interval late.
+_checked_sessions: dict[str, float] = {}
+
+
+def _remember_session(session: str) -> None:
+    if len(_checked_sessions) > 10_000:
+        _checked_sessions.clear()
+    _checked_sessions[session] = time.monotonic()
+
+
 def issue_admin_token(admin):
-    return _serializer(ADMIN_SALT).dumps({"a": admin.id, "f": _fingerprint(admin)})
+    """A console token for a new session, idle-expiring and bounded (see the docstring)."""
+    session = secrets.token_urlsafe(16)
+    _remember_session(session)  # its first use is the login itself (the token's time)
+    return _serializer(ADMIN_SALT).dumps({"a": admin.id, "f": _fingerprint(admin), "s": session})
+
+
+def _renew_admin_session(session: object, issued: float) -> bool:
+    """True while the session is alive (used within the idle time, the login counting as
+    a use); its idle expiry starts again from now."""
+    if not isinstance(session, str):
+        return False  # a token from before sessions renewed: log in again
+    idle = _admin_idle_seconds()
+    checked = _checked_sessions.get(session)
+    if checked is not None and time.monotonic() - checked < min(ADMIN_SESSION_RENEW_SECONDS, idle / 10):
+        return True
+    key = ADMIN_SESSION_KEY.format(session)
+    if store.get_value(key) is None and time.time() - issued >= idle:
+        _checked_sessions.pop(session, None)
+        return False
+    store.set_value(key, f"{time.time():.3f}", idle)
+    _remember_session(session)
+    return True
 
 
 def user_from_token(token):
@@ -61,7 +111,8 @@ def admin_from_token(token):
     if not token:
         return None
     try:
-        data = _serializer(ADMIN_SALT).loads(token, max_age=ADMIN_TOKEN_TTL_SECONDS)
+        max_age = int(current_app.config["ADMIN_TOKEN_MAX_DAYS"] * 86400)
+        data, issued = _serializer(ADMIN_SALT).loads(token, max_age=max_age, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
     admin_id = data.get("a") if isinstance(data, dict) else None
@@ -69,6 +120,8 @@ def admin_from_token(token):
         return None
     admin = db.session.get(Admin, admin_id)
     if admin is None or data.get("f") != _fingerprint(admin):
+        return None
+    if not _renew_admin_session(data.get("s"), issued.timestamp()):
         return None
     return admin
 

@@ -1,6 +1,8 @@
-"""Reading request bodies the way the mini-program sends them."""
+"""Reading request bodies and query strings the way the two clients send them."""
 
 import json
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 
@@ -32,3 +34,32 @@ def json_body():
 def load(schema, data=None):
     """Validate `data` (default: the JSON body) with `schema`; field errors become a 400."""
     return schema.load(json_body() if data is None else data)
+
+
+def query_params() -> dict[str, Any]:
+    """The parameters of the query string, as the two clients send them (docs/clients.md).
+
+    - `?a=1&b=2`: the usual form (the mini-program's DELETEs, `?limit=`).
+    - `?{"query":"x"}`: a query string that is one JSON object gives that object's keys.
+      jQuery appends the data of a GET to the URL as it is, and the admin console passes
+      a JSON string, so its searches arrive like this (percent-encoded by the browser).
+      A query string that starts with `{` but is no JSON object is a 400.
+    - no query string at all: the JSON body of the request, which the first version read
+      for its GET searches (a browser never sends one, curl and scripts may).
+    """
+    raw = request.query_string
+    if not raw:
+        return json_body() if request.method in ("GET", "DELETE") else {}
+    try:
+        text = unquote_to_bytes(raw).decode("utf-8").strip()
+    except UnicodeDecodeError:
+        text = ""
+    if not text.startswith("{"):
+        return request.args.to_dict()
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise bad_request("查询参数不是合法的 JSON 对象。") from error
+    if not isinstance(data, dict):
+        raise bad_request("查询参数不是合法的 JSON 对象。")
+    return data

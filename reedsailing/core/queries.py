@@ -1,9 +1,9 @@
 """Query-string paging and name searches, shared by every list route."""
 
-from flask import request
 from marshmallow import fields, validate
 
 from reedsailing.core.fields import Schema, Text
+from reedsailing.core.http import query_params
 
 
 class PageQuery(Schema):
@@ -23,7 +23,7 @@ search_body = SearchBody()
 
 def paginate(statement):
     """Apply `?limit=&offset=` to a select. Lists stay bare arrays (docs/api.md §1.4)."""
-    args = page_query.load(request.args)
+    args = page_query.load(query_params())
     if "limit" in args:
         statement = statement.limit(args["limit"])
     if args["offset"]:

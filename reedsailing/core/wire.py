@@ -7,6 +7,7 @@ in users' hands, so their odd fields stay (docs/api.md, "Wire quirks"):
   because the first app relayed that list to its WebSocket to trigger a refresh.
 - `status: 1`: the login, mail-verification and admin-identify flows mark a failure
   (and the identify success) with `status: 1` next to `detail`.
+- `success: "false"` with HTTP 200: the console's failed admin login.
 """
 
 from collections.abc import Iterable
@@ -34,6 +35,13 @@ def identify_answer(admin_name: str | None) -> dict[str, Any]:
     if admin_name is None:
         return {"status": 0, "name": ""}
     return {"status": 1, "name": admin_name}
+
+
+def admin_login_refused() -> ApiError:
+    """Wrong console credentials: HTTP **200** `{"success": "false", "mess": "Invalid User"}`
+    as the first version answered; the console treats any other status as a network
+    failure and would show 网络错误 instead of 用户名或密码错误 (docs/clients.md)."""
+    return ApiError(200, "用户名或密码错误。", success="false", mess="Invalid User")
 
 
 def flow_error(http_status: int, detail: str, **extra: Any) -> ApiError:

@@ -1,24 +1,21 @@
 """Feedback (用户反馈): students send it, admins read, search and delete it (docs/api.md §10).
 
-Searches read the query string (`?content=&user=`), never a GET body (the first
-version's defect, docs/api.md §19)."""
-
-from flask import request
+Searches read `core.http.query_params()`: `?content=&user=`, the console's
+`?{"content":"x"}`, or the JSON body of a GET as the first version did."""
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.db import get_or_404
-from reedsailing.core.http import load
+from reedsailing.core.http import load, query_params
 from reedsailing.feedback import services
 from reedsailing.feedback.blueprint import bp
-from reedsailing.feedback.schemas import FeedbackBody, FeedbackDetailSchema, FeedbackQuery, FeedbackSchema
+from reedsailing.feedback.schemas import FeedbackBody, FeedbackQuery, FeedbackSchema
 from reedsailing.models import Feedback
 
 feedback_body = FeedbackBody()
 feedback_query = FeedbackQuery()
 feedback_schema = FeedbackSchema()
 feedback_list_schema = FeedbackSchema(many=True)
-feedback_details_schema = FeedbackDetailSchema(many=True)
 
 
 @bp.post("/feedbacks/")
@@ -41,21 +38,21 @@ def list_feedback():
 
 
 @bp.get("/feedbacks/search/")
-@doc(query=FeedbackQuery, response=FeedbackDetailSchema, many=True)
+@doc(query=FeedbackQuery, response=FeedbackSchema, many=True)
 @auth.admin_required
 def search_feedback():
     """Search feedback by `?content=` (and optionally `&user=`) (admins)."""
-    args = load(feedback_query, request.args)
-    return feedback_details_schema.dump(services.search(args["content"], args.get("user")))
+    args = load(feedback_query, query_params())
+    return feedback_list_schema.dump(services.search(args["content"], args.get("user")))
 
 
 @bp.get("/feedbacks/user/<int:user_id>/search/")
-@doc(query=FeedbackQuery, response=FeedbackDetailSchema, many=True)
+@doc(query=FeedbackQuery, response=FeedbackSchema, many=True)
 @auth.admin_required
 def search_user_feedback(user_id):
     """Search one user's feedback by `?content=` (admins)."""
-    args = load(feedback_query, request.args)
-    return feedback_details_schema.dump(services.search(args["content"], user_id))
+    args = load(feedback_query, query_params())
+    return feedback_list_schema.dump(services.search(args["content"], user_id))
 
 
 @bp.get("/feedbacks/<int:feedback_id>/")

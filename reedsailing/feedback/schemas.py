@@ -3,7 +3,6 @@
 from marshmallow import fields
 
 from reedsailing.core.fields import DateTime, Id, Schema, Text
-from reedsailing.core.schemas import UserSchema
 
 
 class FeedbackBody(Schema):
@@ -20,10 +19,6 @@ class FeedbackSchema(Schema):
     id = fields.Integer()
     content = fields.String()
     pub_time = DateTime()
+    # A plain id, also in search answers: the console's feedback table shows `user` as
+    # it comes (a nested object rendered as "[object Object]", docs/clients.md).
     user = fields.Integer(attribute="user_id")
-
-
-class FeedbackDetailSchema(FeedbackSchema):
-    """Only admins read feedback, so the sender comes unmasked."""
-
-    user = fields.Nested(UserSchema)

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import get_or_404
 from reedsailing.core.queries import contains, paginate
@@ -27,8 +26,8 @@ def list_feedback() -> Sequence[Feedback]:
 
 def search(content: str, user_id: int | None = None) -> Sequence[Feedback]:
     """One page of feedback containing `content` (all when empty), optionally of one
-    user, oldest first, with the senders loaded."""
-    query = select(Feedback).options(joinedload(Feedback.user)).order_by(Feedback.id)
+    user, oldest first."""
+    query = select(Feedback).order_by(Feedback.id)
     if content:
         query = query.where(contains(Feedback.content, content))
     if user_id is not None:

@@ -4,11 +4,9 @@ Nothing here creates a notice or shows anyone else's: notices are made only by
 `services.notify()` from the features that trigger them.
 """
 
-from flask import request
-
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.http import load
+from reedsailing.core.http import load, query_params
 from reedsailing.core.schemas import EmptySchema, notice_schema
 from reedsailing.messages import services
 from reedsailing.messages.blueprint import bp
@@ -36,7 +34,7 @@ def mark_read(user_id):
 @auth.user_required
 def list_notices():
     """The caller's notices, newest first (`?unread=1` for unread only; `?limit=&offset=`)."""
-    args = notice_list_query.load(request.args)
+    args = notice_list_query.load(query_params())
     rows = services.notices_of(
         auth.current_user().id, unread_only=args["unread"], limit=args.get("limit"), offset=args["offset"]
     )

@@ -1,11 +1,9 @@
 """Organizations, their applications (docs/api.md §8), managers, follows and the
 caller's relation to an organization (§9)."""
 
-from flask import request
-
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.http import json_body, load
+from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
 from reedsailing.core.wire import with_receivers
@@ -72,7 +70,7 @@ def apply_for_org():
 @auth.admin_required
 def list_applications():
     """List organization applications, optionally `?status=0|1|2` (admins)."""
-    status = load(application_query, request.args).get("status")
+    status = load(application_query, query_params()).get("status")
     return applications_schema.dump(applications.list_applications(status))
 
 
@@ -204,7 +202,7 @@ def add_manager():
 @auth.login_required
 def remove_manager():
     """Remove a manager, `?user=&org=` (the owner, admins); the owner stays a manager."""
-    args = load(member_query, request.args)
+    args = load(member_query, query_params())
     members.remove_manager(args["org"], args["user"], auth.current_user(), auth.current_admin())
     return with_receivers({}, [args["user"]])
 
@@ -255,7 +253,7 @@ def follow_org():
 @auth.login_required
 def unfollow_org():
     """Stop following, `?user=&org=` (the user, admins); idempotent."""
-    args = load(member_query, request.args)
+    args = load(member_query, query_params())
     auth.require_self_or_admin(args["user"])
     members.unfollow(args["org"], args["user"])
     return "", 204

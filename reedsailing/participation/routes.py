@@ -2,12 +2,10 @@
 caller's relation to an activity (docs/api.md §12), the waiting list and join requests
 (§21)."""
 
-from flask import request
-
 from reedsailing.activities.schemas import ActReceiversResult
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.http import load
+from reedsailing.core.http import load, query_params
 from reedsailing.core.wire import with_receivers
 from reedsailing.participation import services
 from reedsailing.participation.blueprint import bp
@@ -61,7 +59,7 @@ def join_activity():
 @auth.login_required
 def leave_activity():
     """Leave an activity, or remove a participant (owner, managers, admins; notice 3)."""
-    args = leave_query.load(request.args)
+    args = leave_query.load(query_params())
     told = services.leave(
         auth.current_user(), auth.current_admin(), args["act"], args["person"], args.get("operator")
     )

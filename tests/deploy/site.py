@@ -34,11 +34,13 @@ def render_site(
 ):
     """The shipped site with local values. `ports`: the server processes' ports."""
     text = SITE.read_text(encoding="utf-8")
-    text = _replace(text, "server_name www.reedsailing.xyz;", f"server_name {server_name};", 2)
+    text = _replace(
+        text, "server_name www.reedsailing.xyz reedsailing.xyz;", f"server_name {server_name};", 2
+    )
     text = _replace(text, "/etc/letsencrypt/live/www.reedsailing.xyz/fullchain.pem", str(cert), 1)
     text = _replace(text, "/etc/letsencrypt/live/www.reedsailing.xyz/privkey.pem", str(key), 1)
     text = _replace(text, "alias /var/lib/reedsailing/uploads/;", f"alias {str(uploads).rstrip('/')}/;", 1)
-    text = _replace(text, "alias /var/www/reedsailing-console/;", f"alias {str(console).rstrip('/')}/;", 1)
+    text = _replace(text, "root /srv/reedsailing-console;", f"root {str(console).rstrip('/')};", 1)
     text = _replace(text, "listen 80;", f"listen 127.0.0.1:{http_port};", 1)
     text = _replace(text, "listen [::]:80;", f"listen [::1]:{http_port};", 1)
     text = _replace(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;", 1)

@@ -431,7 +431,7 @@ def scenario(site, http_site, cert, admin_password, wechat, smtp, nginx, servers
     )
     charts = api("GET", "/api/charts/popular_acts/", admin=admin_token).json()
     check(any(item["name"] == "部署测试羽毛球" for item in charts), f"charts: {charts}")
-    check("console" in api("GET", "/console/").text, "console static root")
+    check("console" in api("GET", "/").text, "console static root")
 
     step("the access log: where nginx sent what")
     log = (nginx.workdir / "access.log").read_text(errors="replace").splitlines()

@@ -117,8 +117,8 @@ def follow(org_id: int, user: User | None, person_id: int | None) -> Follow:
 
 
 def unfollow(org_id: int, user_id: int) -> None:
-    """Idempotent, like the first version: not following is not an error."""
-    get_org(org_id)
+    """Idempotent, like the first version: not following, or an organization that is
+    gone (deleted while the app's page was open), is not an error (204)."""
     db.session.execute(delete(Follow).where(Follow.org_id == org_id, Follow.user_id == user_id))
     db.session.commit()
 

@@ -1,0 +1,170 @@
+"""The two clients against a site started as deploy/ describes: nginx with the shipped
+site file (TLS swapped for a loopback port, paths for temporary directories) in front of
+`python wsgi.py` configured from deploy/reedsailing.env.example. The console's pages and
+`/charts/` are served, and today's mini-program gets its notices over `/ws/link/<id>/`
+(docs/clients.md)."""
+
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from config import TestConfig
+from reedsailing.core import auth
+from tests.factories import make_admin, make_user
+from tests.support.server import ServerProcess
+from tests.support.smtp_sink import free_port
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(120),
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning"),
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def template_env():
+    """The production template's settings, minus the ones naming this host's secrets."""
+    text = (ROOT / "deploy/reedsailing.env.example").read_text(encoding="utf-8")
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", text, re.M))
+    return {key: value for key, value in values.items() if "<" not in value}
+
+
+def test_the_shipped_template_serves_todays_app_while_the_code_default_stays_off():
+    assert template_env()["LEGACY_WS_ENABLED"] == "true"
+    assert 'env_bool("LEGACY_WS_ENABLED", False)' in (ROOT / "config.py").read_text(encoding="utf-8")
+
+
+def site_config(tmp_path, app_port, port, console, uploads):
+    """deploy/nginx-reedsailing.conf as the deployment test renders it: TLS with a
+    throw-away certificate on `port`, one process, temporary paths."""
+    from tests.deploy.site import make_certificate, render_site
+
+    cert, key = make_certificate(tmp_path)
+    return render_site(
+        ports=[app_port],
+        http_port=free_port(),
+        https_port=port,
+        cert=cert,
+        key=key,
+        uploads=uploads,
+        console=console,
+        server_name="127.0.0.1",
+    )
+
+
+@pytest.fixture
+def site(tmp_path, database_url):
+    if NGINX is None:
+        pytest.skip("needs nginx")
+    console, uploads = tmp_path / "console", tmp_path / "uploads"
+    (console / ".git").mkdir(parents=True)
+    uploads.mkdir()
+    (console / "index.html").write_text("<title>首页-一苇以航</title>", encoding="utf-8")
+    (console / "login.html").write_text("<title>登录-一苇以航</title>", encoding="utf-8")
+    (console / ".git" / "config").write_text("[core]", encoding="utf-8")
+    env = {
+        **template_env(),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TestConfig.SECRET_KEY,
+        "REDIS_URL": "",
+        "UPLOAD_FOLDER": str(uploads),
+        "MAIL_SERVER": "",
+        "WECHAT_APPID": "",
+        "RATELIMIT_ENABLED": "false",
+    }
+    server = ServerProcess(env).start()
+    port = free_port()
+    (tmp_path / "site.conf").write_text(
+        site_config(tmp_path, server.port, port, console, uploads), encoding="utf-8"
+    )
+    temp = " ".join(
+        f"{kind}_temp_path {tmp_path}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (tmp_path / "nginx.conf").write_text(
+        # as root the workers would run as `nobody`, who cannot read pytest's temp dirs
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes 1; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; {temp} include {tmp_path}/site.conf; }}\n",
+        encoding="utf-8",
+    )
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"https://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if nginx.poll() is not None:
+            server.stop()
+            pytest.fail(f"nginx exited: {nginx.stderr.read().decode(errors='replace')}")
+        try:
+            requests.get(f"{url}/api/health/", timeout=1, verify=False)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield url, port
+    nginx.terminate()
+    nginx.wait(timeout=10)
+    server.stop()
+
+
+def test_console_pages_charts_and_api_through_nginx(site):
+    url, _ = site
+    make_admin("root", "correct horse")
+    home = requests.get(f"{url}/", timeout=5, verify=False)
+    assert home.status_code == 200 and "首页" in home.text  # charset utf-8 from the site
+    assert "登录" in requests.get(f"{url}/login.html", timeout=5, verify=False).text
+    assert requests.get(f"{url}/.git/config", timeout=5, verify=False).status_code == 404
+    assert requests.get(f"{url}/nothing-here.html", timeout=5, verify=False).status_code == 404
+    charts = requests.get(f"{url}/charts/", timeout=5, verify=False)
+    assert charts.status_code == 200 and charts.headers["Content-Type"].startswith("text/html")
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+    wrong = requests.post(
+        f"{url}/api/adminLogIn/",
+        data=json.dumps({"username": "root", "password": "x"}),
+        headers=form,
+        timeout=5,
+        verify=False,
+    )
+    assert wrong.status_code == 200 and wrong.json()["success"] == "false"
+    token = requests.post(
+        f"{url}/api/adminLogIn/",
+        data=json.dumps({"username": "root", "password": "correct horse"}),
+        headers=form,
+        timeout=5,
+        verify=False,
+    ).json()["token"]
+    search = requests.get(
+        f'{url}/api/feedbacks/search/?{{"content":"夜间"}}', headers={"token": token}, timeout=5, verify=False
+    )
+    assert search.status_code == 200 and search.json() == []
+
+
+def test_todays_miniprogram_gets_its_unread_list_over_the_legacy_socket(site):
+    _, port = site
+    student = make_user()
+    assert auth.issue_user_token(student)
+    ws = websocket.create_connection(
+        f"wss://127.0.0.1:{port}/ws/link/{student.id}/", timeout=10, sslopt={"cert_reqs": ssl.CERT_NONE}
+    )
+    try:
+        assert json.loads(ws.recv()) == []  # the full unread list, on connect
+        ws.send("This is a test from the client")  # the app's greeting is ignored
+        ws.send(json.dumps([student.id]))  # a relay of __receivers__
+        assert json.loads(ws.recv()) == []
+    finally:
+        ws.close()
