@@ -34,6 +34,7 @@ from tests.factories import (
     make_user,
 )
 from tests.support.smtp_sink import SmtpSink
+from tests.test_images import files_in, upload
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,6 +45,11 @@ def fresh_app(session_app, **settings):
     return create_app(type("HardeningConfig", (TestConfig,), attributes))
 
 
+def limited_app(session_app, **limits):
+    """A second app with rate limits on (in memory) and `limits` set."""
+    return fresh_app(session_app, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **limits)
+
+
 @pytest.fixture
 def restore_extensions(app):
     """Creating another app rebinds the shared limiter and Socket.IO server: undo it."""
@@ -52,20 +58,6 @@ def restore_extensions(app):
     limiter.reset()
     limiter.init_app(app)
     socketio.server, socketio.server_options = server, options
-
-
-def upload(client, url, principal, data, filename="a.jpg"):
-    return client.post(
-        url,
-        data={"image": (io.BytesIO(data), filename)},
-        headers=headers(principal),
-        content_type="multipart/form-data",
-    )
-
-
-def files_in(app, sub):
-    folder = Path(app.config["UPLOAD_FOLDER"]) / sub
-    return sorted(p.name for p in folder.glob("*")) if folder.exists() else []
 
 
 def notice_types_of(user):
@@ -83,10 +75,8 @@ def notice_types_of(user):
 
 
 def test_admin_login_failures_are_limited_per_username_and_logged(app, restore_extensions, caplog):
-    limited = fresh_app(
+    limited = limited_app(
         app,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="100/minute",
         RATELIMIT_ADMIN_LOGIN_FAILURES="3/minute",
     )
@@ -115,10 +105,8 @@ def test_admin_login_failures_are_limited_per_username_and_logged(app, restore_e
 
 
 def test_admin_login_attempts_are_limited_per_client_address(app, restore_extensions):
-    limited = fresh_app(
+    limited = limited_app(
         app,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="3/minute",
         RATELIMIT_ADMIN_LOGIN_FAILURES="100/minute",
     )
@@ -415,10 +403,8 @@ def test_only_verified_students_add_categories_and_addresses(client):
 
 
 def test_shared_list_writes_are_rate_limited(app, restore_extensions):
-    limited = fresh_app(
+    limited = limited_app(
         app,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_SHARED_WRITES_PER_USER="2/minute",
     )
     client = limited.test_client()
