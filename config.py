@@ -65,8 +65,8 @@ class Config:
 
     # Mail
     MAIL_SERVER = env("MAIL_SERVER", "")
-    MAIL_PORT = env_int("MAIL_PORT", 25)
-    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+    MAIL_PORT = env_int("MAIL_PORT", 587)  # submission port with STARTTLS (issue 12)
+    MAIL_USE_TLS = env_bool("MAIL_USE_TLS", True)
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
@@ -79,7 +79,7 @@ class Config:
 
     # Uploads
     UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_UPLOAD_MB = float(env("MAX_UPLOAD_MB", "5"))
+    MAX_UPLOAD_MB = float(env("MAX_UPLOAD_MB", "15"))  # phone originals; nginx allows 16m
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     # 博雅 course site (crawler) and the scheduler
@@ -128,6 +128,22 @@ class Config:
     # the PORT; set it when processes on several hosts share a port number.
     SOCKETIO_NODE = env("SOCKETIO_NODE", "")
 
+    # Hardening (README "Security")
+    # Development login (no WECHAT_APPID) on a non-SQLite database only when this says so.
+    ALLOW_DEV_LOGIN = env_bool("ALLOW_DEV_LOGIN", False)
+    # Console login: every attempt per client address; failed attempts per username.
+    RATELIMIT_ADMIN_LOGIN_PER_ADDRESS = env("RATELIMIT_ADMIN_LOGIN_PER_ADDRESS", "10/minute;100/day")
+    RATELIMIT_ADMIN_LOGIN_FAILURES = env("RATELIMIT_ADMIN_LOGIN_FAILURES", "5/minute;30/hour")
+    # Shared lists every student sees (categories, addresses): per verified student.
+    RATELIMIT_SHARED_WRITES_PER_USER = env("RATELIMIT_SHARED_WRITES_PER_USER", "10/minute;50/day")
+    RATELIMIT_SHARED_WRITES_PER_ADDRESS = env("RATELIMIT_SHARED_WRITES_PER_ADDRESS", "30/minute")
+    # Uploads are scaled down to this longest side (pixels) when re-encoded.
+    UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 1920)
+    # Socket timeout of every Redis client (Socket.IO queue, rate limits, shared values).
+    REDIS_SOCKET_TIMEOUT_SECONDS = float(env("REDIS_SOCKET_TIMEOUT_SECONDS", "5"))
+    # Strict-Transport-Security on answers served over https (0 turns it off).
+    HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+
     # Production / benchmarks (bench/): both off in production
     BENCH_ROUTES = env_bool("BENCH_ROUTES", False)  # GET /api/bench/ping/, the load runs' ceiling
     QUERY_COUNT_HEADER = env_bool("QUERY_COUNT_HEADER", False)  # X-Query-Count on every response
@@ -144,5 +160,6 @@ class TestConfig(Config):
     WECHAT_APPID = ""
     WECHAT_SECRET = ""
     MAIL_SERVER = ""
+    MAIL_USE_TLS = False  # the test SMTP sink (tests/support) speaks plain SMTP
     PUBLIC_BASE_URL = "http://testserver"
     RATELIMIT_ENABLED = False

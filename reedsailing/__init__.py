@@ -22,6 +22,7 @@ def create_app(config_class=Config):
     app.config.from_object(config_class)
     configure_logging(app)
     configure_secret_key(app)
+    refuse_development_login(app)
     configure_database(app)
     register_extensions(app)
     register_blueprints(app)
@@ -59,6 +60,21 @@ def configure_secret_key(app):
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def refuse_development_login(app):
+    """Development login (no WECHAT_APPID: the login code is the openid) lets anyone log in
+    as any student; outside the embedded quick start it needs ALLOW_DEV_LOGIN=true."""
+    if app.config.get("WECHAT_APPID") or uses_embedded_database(app) or app.testing:
+        return
+    if app.config.get("ALLOW_DEV_LOGIN"):
+        log.warning("ALLOW_DEV_LOGIN is set: development login mode on a production database.")
+        return
+    raise RuntimeError(
+        "WECHAT_APPID is not set, so anyone could log in as any student (development login "
+        "mode), and DATABASE_URL is not SQLite. Set WECHAT_APPID and WECHAT_SECRET, or "
+        "ALLOW_DEV_LOGIN=true for a test installation (see README, Security)."
+    )
 
 
 def configure_database(app):
@@ -113,13 +129,27 @@ def register_extensions(app):
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config.get("REDIS_URL"),
-        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins="*" if origins == ["*"] else origins,
+        **message_queue(app),
     )
     from reedsailing.messages import legacy
 
     legacy.init_app(app)  # the old app's /ws/link/<uid>/, only when LEGACY_WS_ENABLED
+
+
+def message_queue(app):
+    """Socket.IO's Redis message queue, with socket timeouts (Flask-SocketIO sets none)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return {}
+    from socketio import RedisManager
+
+    from reedsailing.core.store import redis_socket_options
+
+    manager = RedisManager(
+        url, channel=app.config["SOCKETIO_CHANNEL"], redis_options=redis_socket_options(app.config)
+    )
+    return {"message_queue": url, "client_manager": manager}
 
 
 def register_blueprints(app):

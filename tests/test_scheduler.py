@@ -361,6 +361,7 @@ def test_scheduler_command_runs_in_its_own_process_and_stops_on_sigterm(database
         SECRET_KEY="scheduler-test-secret",
         UPLOAD_FOLDER=str(tmp_path),
         WECHAT_APPID="",
+        ALLOW_DEV_LOGIN="true",
         BYKC_USERNAME="",
         LOG_LEVEL="INFO",
     )

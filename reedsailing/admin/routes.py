@@ -15,12 +15,14 @@ from reedsailing.admin.schemas import (
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.http import load
+from reedsailing.core.ratelimit import limited_admin_login
 from reedsailing.core.wire import identify_answer
 
 
 @bp.post("/adminLogIn/")
-@doc(body=AdminLoginBody, response=AdminLoginResult)
+@doc(body=AdminLoginBody, response=AdminLoginResult, errors=(429,))
 @auth.public
+@limited_admin_login
 def admin_login():
     """Log a super admin in; answers a console token."""
     data = load(login_body)

@@ -11,6 +11,7 @@ from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.db import get_or_404
 from reedsailing.core.http import load
+from reedsailing.core.ratelimit import limited
 from reedsailing.core.schemas import AddressSchema, BlockSchema, CategorySchema, EmptySchema
 from reedsailing.models import Address, Block, Category
 
@@ -81,11 +82,13 @@ def list_categories():
 
 
 @bp.post("/activities/categories/")
-@doc(body=NameBody, response=CategorySchema, status=201)
+@doc(body=NameBody, response=CategorySchema, status=201, errors=(429,))
 @auth.login_required
+@limited("shared_writes")
 def create_category():
-    """Create a category (names are unique); answers `{id, name}`."""
-    return category_schema.dump(services.save_category(load(name_body)["name"])), 201
+    """Create a category (verified students, admins; names are unique); answers `{id, name}`."""
+    name = load(name_body)["name"]
+    return category_schema.dump(services.add_category(name, auth.current_user(), auth.current_admin())), 201
 
 
 @bp.put("/activities/categories/<int:category_id>/")
@@ -119,11 +122,13 @@ def list_addresses():
 
 
 @bp.post("/activities/addresses/")
-@doc(body=AddressBody, response=AddressSchema, status=201)
+@doc(body=AddressBody, response=AddressSchema, status=201, errors=(429,))
 @auth.login_required
+@limited("shared_writes")
 def create_address():
-    """Create an address `{name, longitude, latitude}` (numbers or numeric strings)."""
-    return address_schema.dump(services.save_address(load(address_body))), 201
+    """Create an address `{name, longitude, latitude}` (verified students, admins)."""
+    data = load(address_body)
+    return address_schema.dump(services.add_address(data, auth.current_user(), auth.current_admin())), 201
 
 
 @bp.put("/activities/addresses/<int:address_id>/")

@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, exists, select, update
 
 from reedsailing.core.db import commit_or, get_or_404
-from reedsailing.core.errors import bad_request, field_error
+from reedsailing.core.errors import bad_request, field_error, forbidden
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Address, Block, Category, Organization, OrgApplication
+from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, OrgApplication, User
 from reedsailing.models.blocks import SEED_BLOCKS
 
 Named = TypeVar("Named", Block, Category)
@@ -91,6 +91,25 @@ def delete_block(block_id: int) -> None:
 
 
 # ---- categories -------------------------------------------------------------------
+
+
+def require_shared_writer(user: User | None, admin: Admin | None) -> None:
+    """New categories and addresses are seen by every student: admins and verified
+    students add them (README "Security"; each also rate-limited)."""
+    if admin is None and (user is None or not user.verified):
+        raise forbidden("请先完成邮箱认证。")
+
+
+def add_category(name: str, user: User | None, admin: Admin | None) -> Category:
+    """A student or admin adds a category (`require_shared_writer`)."""
+    require_shared_writer(user, admin)
+    return save_category(name)
+
+
+def add_address(data: dict[str, Any], user: User | None, admin: Admin | None) -> Address:
+    """A student or admin adds an address (`require_shared_writer`)."""
+    require_shared_writer(user, admin)
+    return save_address(data)
 
 
 def save_category(name: str, category_id: int | None = None) -> Category:

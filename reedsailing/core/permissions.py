@@ -21,11 +21,15 @@ def is_org_manager(user_id, org_id):
 
 
 def can_manage_activity(user, admin, activity):
-    """Admins, the activity's owner, and managers of its organization (not for 个人)."""
+    """Admins; for an organization's activity its current managers; otherwise its owner.
+
+    An organization's activity belongs to the organization: whoever published it keeps
+    power over it only while they manage the organization (README "Security").
+    """
     if admin is not None:
         return True
     if user is None:
         return False
-    if activity.owner_id == user.id:
-        return True
-    return activity.block_id != PERSONAL and is_org_manager(user.id, activity.org_id)
+    if activity.org_id is not None and activity.block_id != PERSONAL:
+        return is_org_manager(user.id, activity.org_id)
+    return activity.owner_id == user.id

@@ -1,4 +1,5 @@
-"""Rate limits for the routes worth abusing: login, mail codes and uploads.
+"""Rate limits for the routes worth abusing: logins, mail codes, uploads and the shared
+lists (categories, addresses).
 
 Each is limited per caller (the student, else the client address) and per client
 address; mail codes also per e-mail address. Counters live in Redis when `REDIS_URL`
@@ -8,17 +9,20 @@ answers 429 `{"detail": ...}` (errors.py).
 
 import json
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from reedsailing.core.errors import ApiError
+from reedsailing.core.store import redis_socket_options
 
 limiter = Limiter(key_func=get_remote_address)
 
 
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_socket_options(app.config))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # A broken Redis must not take the API down with it: fall back to memory.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -35,12 +39,29 @@ def _caller_key():
     return f"user:{user.id}" if user is not None else f"ip:{get_remote_address()}"
 
 
-def _email_key():
+def _body_field(name):
     try:
-        email = json.loads(request.get_data(cache=True) or b"{}").get("email")
-    except (ValueError, AttributeError):
-        email = None
+        return json.loads(request.get_data(cache=True) or b"{}").get(name)
+    except (ValueError, AttributeError, RecursionError):
+        return None
+
+
+def _email_key():
+    email = _body_field("email")
     return f"email:{str(email).strip().lower()[:100]}" if email else f"ip:{get_remote_address()}"
+
+
+def _username_key():
+    return f"username:{str(_body_field('username') or '')[:150]}"
+
+
+def count_failure():
+    """Count this request against the failure limits of its route (`limited_failures`)."""
+    g.ratelimit_failure = True
+
+
+def _failed(response):
+    return bool(g.get("ratelimit_failure"))
 
 
 def _setting(name):
@@ -65,3 +86,19 @@ def limited(kind, *, per_email=False):
         return view
 
     return decorator
+
+
+def limited_admin_login(view):
+    """Console login: every attempt per client address (before the password is hashed),
+    and failed attempts per username, a lockout of that name until the window passes."""
+    view = limiter.limit(
+        _setting("RATELIMIT_ADMIN_LOGIN_FAILURES"),
+        key_func=_username_key,
+        scope="admin-login-failures",
+        deduct_when=_failed,
+    )(view)
+    return limiter.limit(
+        _setting("RATELIMIT_ADMIN_LOGIN_PER_ADDRESS"),
+        key_func=get_remote_address,
+        scope="admin-login-address",
+    )(view)

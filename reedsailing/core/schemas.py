@@ -1,7 +1,8 @@
 """Output shapes shared by several features (docs/api.md §2).
 
-Nested users are always `PublicUser` (email masked, never openid); only the user
-themself and admins see a whole address, through `users.schemas.UserSchema`.
+Nested users are always `PublicUser` (email masked, `contact` hidden, never openid);
+only the user themself and admins see a whole profile, through `UserSchema`. The
+managers of an activity see its participants' `contact` (README "Security").
 """
 
 from marshmallow import fields
@@ -37,8 +38,25 @@ class MaskedEmail(fields.Field):
         return mask_email(value)
 
 
+class Hidden(fields.Field):
+    """A field others may not read (answered as null, so the shape stays); answers only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(dump_only=True, allow_none=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None
+
+
 class PublicUserSchema(UserSchema):
     email = MaskedEmail()
+    contact = Hidden()  # often a phone number
+
+
+class ContactUserSchema(PublicUserSchema):
+    """A user as the managers of an activity they joined see them: with `contact`."""
+
+    contact = fields.String(allow_none=True)
 
 
 class BlockSchema(Schema):
@@ -90,6 +108,7 @@ class EmptySchema(Schema):
 
 user_schema = UserSchema()
 public_user_schema = PublicUserSchema()
+contact_user_schema = ContactUserSchema()
 org_schema = OrgSchema()
 orgs_schema = OrgSchema(many=True)
 notice_schema = NoticeSchema()

@@ -21,17 +21,29 @@ if TYPE_CHECKING:
     import redis
 
 
+def redis_socket_options(config: Any) -> dict[str, Any]:
+    """Timeouts for every Redis client of ours (Socket.IO's, the limiter's, this store's).
+
+    A Redis that drops packets then costs a request a few seconds and an error, instead
+    of hanging it, and every request that sends a notice with it. Blocking pub/sub
+    reads are exempt (redis-py waits on them without the socket timeout).
+    """
+    seconds = float(config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 5))
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "socket_keepalive": True}
+
+
 @lru_cache(maxsize=8)
-def _redis_client(url: str) -> "redis.Redis":
+def _redis_client(url: str, timeout: float) -> "redis.Redis":
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+    options = redis_socket_options({"REDIS_SOCKET_TIMEOUT_SECONDS": timeout})
+    return redis.Redis.from_url(url, decode_responses=True, **options)
 
 
 def redis_client() -> "redis.Redis | None":
     """The shared Redis client, or None when REDIS_URL is not set."""
     url = current_app.config.get("REDIS_URL")
-    return _redis_client(url) if url else None
+    return _redis_client(url, float(current_app.config["REDIS_SOCKET_TIMEOUT_SECONDS"])) if url else None
 
 
 def get_value(key: str) -> str | None:

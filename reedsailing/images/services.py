@@ -46,18 +46,19 @@ def clear_activity_avatar(activity_id: int, user: User | None, admin: Admin | No
     old = activity.avatar
     activity.avatar = None
     db.session.commit()
-    storage.remove_url(old)
+    storage.remove_owned(old, "acts", activity.id)
 
 
 def _replace_avatar(owner: Organization | Activity, sub: str) -> str:
     """Store the uploaded `image` as `owner.avatar` (an Organization or Activity).
 
-    The new file is written before the row changes and removed again if the commit
-    fails; the replaced file is removed only after the commit.
+    The stored file is Pillow's re-encoding of the upload (storage.prepare_image), named
+    for its owner row. It is written before the row changes and removed again if the
+    commit fails; the replaced file is removed after the commit, and only when this
+    row owns it (storage.remove_owned).
     """
-    data = read_image_part()
-    extension = storage.check_image(data)
-    url = storage.save(sub, data, extension)
+    data, extension = storage.prepare_image(read_image_part())
+    url = storage.save(sub, data, extension, name=storage.owned_name(sub, owner.id, extension))
     old = owner.avatar
     owner.avatar = url
     try:
@@ -67,7 +68,7 @@ def _replace_avatar(owner: Organization | Activity, sub: str) -> str:
         storage.remove_url(url)
         raise
     if old != url:
-        storage.remove_url(old)
+        storage.remove_owned(old, sub, owner.id)
     return url
 
 

@@ -4,11 +4,21 @@ Layout (binding; the scheduler's housekeeping looks for orphans there):
 `UPLOAD_FOLDER/<orgs|acts|qrcode>/<unguessable name>.<real extension>`, served by the
 app at `/uploads/<sub>/<name>` and published as `{PUBLIC_BASE_URL}/uploads/<sub>/<name>`.
 
-An image is accepted only when Pillow decodes all of it as PNG, JPEG, GIF or WebP,
-nothing follows the format's end marker, and it carries no markup or archive that a
-browser or unzip tool could be tricked into reading (polyglots).
+An upload is accepted only when Pillow reads it as PNG, JPEG, GIF or WebP, nothing
+follows the format's end marker, it carries no markup or archive that a browser or
+unzip tool could be tricked into reading (polyglots), and its size is bounded before a
+pixel is decoded: width x height of a frame, and width x height x frames of an
+animation (image bombs). What is stored is never the upload itself but Pillow's
+re-encoding of it: no EXIF (a phone photo's GPS position), no text chunks, turned
+upright, and scaled down to UPLOAD_MAX_SIDE (phone originals up to MAX_UPLOAD_MB).
+
+Every avatar file names its owner: `<16 random hex><16 hex HMAC of sub, owner id and
+the random part>.<ext>`, so replacing an avatar removes the old file only when that
+row owns it, never a file another organization's avatar URL was pointed at.
 """
 
+import hashlib
+import hmac
 import io
 import logging
 import os
@@ -19,17 +29,19 @@ import warnings
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from reedsailing.core.errors import bad_request
+from reedsailing.core.errors import ApiError, bad_request
 
 log = logging.getLogger(__name__)
 
 SUBFOLDERS = ("orgs", "acts", "qrcode")
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 SAFE_NAME = re.compile(r"[0-9a-f]{32}\.(png|jpg|gif|webp)")
-MAX_PIXELS = 40_000_000  # decompression bombs: a 5 MB file may claim gigapixels
-MAX_FRAMES = 500
+MAX_PIXELS = 50_000_000  # one frame: a 48-50 MP phone original fits, a bomb's gigapixels do not
+MAX_ANIMATION_PIXELS = 32_000_000  # all frames together (e.g. 480 x 480 x 130)
+MAX_FRAMES = 300
+JPEG_QUALITY = 85
 # Text a browser would run or render, and zip's directory records: no real photo or
 # drawing needs them, a polyglot does. The markers are long enough that compressed
 # pixels match one by chance in well under one in a million 5 MB files.
@@ -58,16 +70,77 @@ def max_bytes() -> int:
     return int(current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
 
 
+def too_large() -> ApiError:
+    """413 with a text the mini-program shows as a toast."""
+    return ApiError(413, f"图片过大，请选择不超过 {current_app.config['MAX_UPLOAD_MB']:g} MB 的图片。")
+
+
 def check_image(data: bytes) -> str:
-    """The real extension of an acceptable image, else bad_request with a detail."""
+    """The real extension of an acceptable image, else 400/413 with a detail."""
     if not data:
         raise bad_request("上传的文件为空。")
     if len(data) > max_bytes():
-        raise bad_request(f"图片不能超过 {current_app.config['MAX_UPLOAD_MB']:g} MB。")
+        raise too_large()
     try:
         return _sniff(data)
     except InvalidImage as error:
         raise bad_request(str(error) or NOT_AN_IMAGE) from error
+
+
+def prepare_image(data: bytes) -> tuple[bytes, str]:
+    """Check an upload (`check_image`) and re-encode it; (bytes to store, extension)."""
+    extension = check_image(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _reencode(data), extension
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning) as error:
+        raise bad_request(NOT_AN_IMAGE) from error
+
+
+def _reencode(data: bytes) -> bytes:
+    side = current_app.config["UPLOAD_MAX_SIDE"]
+    buffer = io.BytesIO()
+    with Image.open(io.BytesIO(data)) as image:
+        kind = image.format or ""
+        if getattr(image, "n_frames", 1) > 1:
+            _save_animation(image, kind, side, buffer)
+            return buffer.getvalue()
+        if kind == "JPEG":
+            image.draft("RGB", (side, side))  # decode a phone original at 1/2, 1/4 or 1/8 size
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((side, side), Image.Resampling.LANCZOS)
+        options: dict = {}
+        if image.info.get("icc_profile"):
+            options["icc_profile"] = image.info["icc_profile"]  # colours, not metadata
+        if kind == "JPEG":
+            if upright.mode not in ("RGB", "L"):
+                upright = upright.convert("RGB")
+            upright.save(buffer, "JPEG", quality=JPEG_QUALITY, **options)
+        elif kind == "GIF":
+            upright.save(buffer, "GIF")
+        elif kind == "WEBP":
+            upright.save(buffer, "WEBP", quality=JPEG_QUALITY, **options)
+        else:
+            upright.save(buffer, "PNG", **options)
+    return buffer.getvalue()
+
+
+def _save_animation(image: Image.Image, kind: str, side: int, buffer: io.BytesIO) -> None:
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        copy = frame.convert("RGBA")
+        copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+        frames.append(copy)
+        durations.append(frame.info.get("duration", 100))
+    first, rest = frames[0], frames[1:]
+    options: dict = {"save_all": True, "append_images": rest, "duration": durations}
+    if "loop" in image.info:
+        options["loop"] = image.info["loop"]
+    if kind == "WEBP":
+        first.save(buffer, "WEBP", **options)
+    else:
+        first.save(buffer, "GIF", disposal=2, **options)
 
 
 def identify(data: bytes) -> str | None:
@@ -94,13 +167,13 @@ def _sniff(data: bytes) -> str:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise InvalidImage("图片尺寸过大。")
+                # Counting frames reads the frame headers only, no pixels.
                 frames = getattr(image, "n_frames", 1)
                 if frames > MAX_FRAMES:
                     raise InvalidImage("动图帧数过多。")
-                # Decode every pixel of every frame: a truncated or corrupt file fails here.
-                for index in range(frames):
-                    image.seek(index)
-                    image.load()
+                if frames > 1 and width * height * frames > MAX_ANIMATION_PIXELS:
+                    raise InvalidImage("动图过大（尺寸 × 帧数），请压缩后再上传。")
+                image.verify()  # the structure and checksums, without decoding the pixels
     except InvalidImage:
         raise
     except (
@@ -149,6 +222,34 @@ def public_url(sub: str, name: str) -> str:
 
 def new_name(extension: str) -> str:
     return f"{secrets.token_hex(16)}.{extension}"
+
+
+def _owner_mark(sub: str, owner_id: int, random_part: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{sub}:{owner_id}:{random_part}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+
+
+def owned_name(sub: str, owner_id: int, extension: str) -> str:
+    """A new file name that records which row (`sub`, `owner_id`) it belongs to."""
+    random_part = secrets.token_hex(8)
+    return f"{random_part}{_owner_mark(sub, owner_id, random_part)}.{extension}"
+
+
+def owns(url: str | None, sub: str, owner_id: int) -> bool:
+    """True when `url` is one of our uploads under `sub` made for this owner."""
+    path = local_path(url)
+    if path is None or path.parent.name != sub:
+        return False
+    random_part, mark = path.name[:16], path.name[16:32]
+    return hmac.compare_digest(mark, _owner_mark(sub, owner_id, random_part))
+
+
+def remove_owned(url: str | None, sub: str, owner_id: int) -> None:
+    """Delete the file behind `url` only when the row (`sub`, `owner_id`) owns it; a URL
+    pointing elsewhere (someone else's avatar, a QR code) is left alone."""
+    if owns(url, sub, owner_id):
+        remove_url(url)
 
 
 def save(sub: str, data: bytes, extension: str, name: str | None = None) -> str:

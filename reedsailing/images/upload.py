@@ -14,8 +14,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from reedsailing.core.errors import ApiError, bad_request
-from reedsailing.images.storage import max_bytes
+from reedsailing.core.errors import bad_request
+from reedsailing.images.storage import max_bytes, too_large
 
 # RFC 2046 boundary characters, 1-70 long.
 BOUNDARY = re.compile(rb"--([0-9A-Za-z'()+_,./:=? -]{1,70})\r\n")
@@ -26,9 +26,8 @@ MISSING = "请用 multipart/form-data 的 image 字段上传图片。"
 def read_image_part() -> bytes:
     """The bytes of the `image` part; 400/413 with a detail for anything else."""
     limit = max_bytes() + FORM_OVERHEAD
-    too_large = ApiError(413, f"图片不能超过 {max_bytes() / 1024 / 1024:g} MB。")
     if request.content_length is not None and request.content_length > limit:
-        raise too_large
+        raise too_large()
     request.max_content_length = limit
     try:
         if request.mimetype == "multipart/form-data":
@@ -39,7 +38,7 @@ def read_image_part() -> bytes:
             raise bad_request(MISSING)
         data = part.stream.read(max_bytes() + 1)
     except RequestEntityTooLarge as error:
-        raise too_large from error
+        raise too_large() from error
     return data
 
 

@@ -1,5 +1,6 @@
 """Outgoing mail through Flask-Mail. Without `MAIL_SERVER` (the quick start) a mail is
-logged instead of sent, so the verification flow still works on a laptop."""
+logged instead of sent, so the verification flow still works on a laptop; its body (a
+verification code) only in development login mode, where nobody's account is real."""
 
 import logging
 import smtplib
@@ -18,7 +19,7 @@ class TimeoutConnection(Connection):
         timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
         smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
         host = smtp_class(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
+        if self.mail.use_tls and not self.mail.use_ssl:
             host.starttls()
         # A plain relay needs no login (docs/operations.md): only log in with a username.
         if self.mail.username:
@@ -37,7 +38,11 @@ class MailError(Exception):
 def send_mail(to, subject, body):
     """Send one plain-text mail now; raises MailError when the server refuses it."""
     if not current_app.config.get("MAIL_SERVER"):
-        log.warning("MAIL_SERVER is not set; mail to %s not sent: %s | %s", to, subject, body)
+        if current_app.config.get("WECHAT_APPID"):
+            # Real accounts: a code in the log would let whoever reads it bind any address.
+            log.warning("MAIL_SERVER is not set; mail to %s not sent: %s", to, subject)
+        else:
+            log.warning("MAIL_SERVER is not set; mail to %s not sent: %s | %s", to, subject, body)
         return
     message = Message(subject=subject, recipients=[to], body=body)
     try:
@@ -51,7 +56,9 @@ def send_many_in_background(messages):
     """Send [(to, subject, body), ...] on a background thread, one connection for all.
 
     Never called inside a transaction: the caller passes plain values. A failed
-    mail is logged with its address and does not stop the others.
+    mail is logged with its address and does not stop the others. The thread is not a
+    daemon: a process that exits cleanly (the `crawl-boya --once` CLI) waits for its
+    mails first, each bounded by MAIL_TIMEOUT_SECONDS (README "Security").
     """
     app = current_app._get_current_object()
 
@@ -59,7 +66,7 @@ def send_many_in_background(messages):
         with app.app_context():
             send_many(messages)
 
-    thread = threading.Thread(target=run, name="mail-sender", daemon=True)
+    thread = threading.Thread(target=run, name="mail-sender", daemon=False)
     thread.start()
     return thread
 

@@ -70,7 +70,9 @@ def code_to_openid(code):
 def fetch_access_token():
     """Fetch a fresh access token (`/cgi-bin/stable_token`) and store it for every process.
 
-    Only the scheduler calls this; request handlers read the stored token.
+    The scheduler refreshes it; a web process calls this itself when none is stored
+    (`access_token()`). stable_token hands every caller the same token until it
+    expires, so several processes fetching at once do not invalidate each other.
     """
     config = current_app.config
     try:
@@ -95,15 +97,39 @@ def fetch_access_token():
 
 
 def stored_access_token():
-    """The access token the scheduler stored, or None."""
+    """The access token the scheduler (or a web process) stored, or None."""
     return store.get_value(ACCESS_TOKEN_KEY)
 
 
-def mini_program_code(path, width):
-    """PNG bytes of an unlimited mini-program code for `path` (getwxacodeunlimit)."""
+def access_token():
+    """The stored access token; fetched and stored first when there is none yet
+    (right after a deploy, or while the scheduler is down)."""
     token = stored_access_token()
-    if not token:
-        raise WeChatError("no WeChat access token yet (is the scheduler running?)")
+    if token:
+        return token
+    log.info("no stored WeChat access token: fetching one (stable_token)")
+    return fetch_access_token()
+
+
+# WeChat's answers for an access token that expired or was replaced.
+STALE_TOKEN_CODES = {40001, 40014, 42001}
+
+
+def mini_program_code(path, width):
+    """PNG bytes of an unlimited mini-program code for `path` (getwxacodeunlimit).
+
+    A stored token WeChat no longer accepts is replaced once and the call repeated.
+    """
+    try:
+        return _mini_program_code(access_token(), path, width)
+    except WeChatError as error:
+        if error.code not in STALE_TOKEN_CODES:
+            raise
+        log.info("WeChat refused the stored access token (code %s): fetching a new one", error.code)
+        return _mini_program_code(fetch_access_token(), path, width)
+
+
+def _mini_program_code(token, path, width):
     page, _, scene = path.partition("?")
     try:
         response = requests.post(

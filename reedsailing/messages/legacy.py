@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from reedsailing.core.fields import MAX_ID
 from reedsailing.core.schemas import notice_schema
+from reedsailing.core.store import redis_socket_options
 from reedsailing.extensions import db, socketio
 from reedsailing.models import Delivery, Notice
 
@@ -134,7 +135,9 @@ class Hub:
         try:
             publisher = _publishers.get(self.redis_url)
             if publisher is None:
-                publisher = _publishers[self.redis_url] = redis.Redis.from_url(self.redis_url)
+                publisher = _publishers[self.redis_url] = redis.Redis.from_url(
+                    self.redis_url, **redis_socket_options(self.app.config)
+                )
             publisher.publish(self.channel, json.dumps(ids))
         except Exception:  # the notices are stored; the app gets them on its next connect
             log.exception("legacy websocket announce for %d users failed", len(ids))
@@ -178,7 +181,8 @@ class Hub:
     def _subscribe(self) -> Any:
         if not self.redis_url:
             raise RuntimeError("REDIS_URL is not set")
-        pubsub = redis.Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
+        client = redis.Redis.from_url(self.redis_url, **redis_socket_options(self.app.config))
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.channel)
         return pubsub
 

@@ -130,11 +130,14 @@ def mark_read(user_id: int, notice_ids: Iterable[int]) -> int:
 def push(payload: dict[str, Any], recipients: Iterable[int]) -> None:
     """Emit one committed notice to each recipient's room (through Redis when configured),
     and refresh their legacy WebSockets when that bridge is on."""
-    for uid in recipients:
+    rooms = [room_of(uid) for uid in recipients]
+    if rooms:
+        # One emit for every recipient: one Redis publish per notice, so a Redis that
+        # does not answer costs one timeout (REDIS_SOCKET_TIMEOUT_SECONDS), not one each.
         try:
-            socketio.emit("notification", payload, to=room_of(uid))
+            socketio.emit("notification", payload, to=rooms)
         except Exception:  # a broken queue must not turn a committed change into a 500
-            log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
+            log.exception("push of notice %s to %d users failed", payload.get("id"), len(rooms))
     if has_app_context():
         legacy.announce(recipients)
 

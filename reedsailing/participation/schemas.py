@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from reedsailing.core.fields import DateTime, Id, Schema
-from reedsailing.core.schemas import PublicUserSchema
+from reedsailing.core.schemas import ContactUserSchema, PublicUserSchema
 
 
 class JoinBody(Schema):
@@ -31,7 +31,8 @@ class JoinResult(Schema):
 
 
 class ParticipantSchema(Schema):
-    person = fields.Nested(PublicUserSchema, attribute="user")
+    # Only the activity's managers read this list: they see how to reach a participant.
+    person = fields.Nested(ContactUserSchema, attribute="user")
 
 
 class NumberResult(Schema):

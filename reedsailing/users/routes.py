@@ -5,7 +5,7 @@ from reedsailing.core.apidoc import doc
 from reedsailing.core.http import json_body, load
 from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.ratelimit import limited
-from reedsailing.core.schemas import UserSchema, public_user_schema, user_schema
+from reedsailing.core.schemas import UserSchema, contact_user_schema, public_user_schema, user_schema
 from reedsailing.users import services
 from reedsailing.users.blueprint import bp
 from reedsailing.users.schemas import (
@@ -81,9 +81,10 @@ def verify():
 @doc(response=UserSchema)
 @auth.login_required
 def get_user(user_id):
-    """Read a user; another user's email is masked."""
-    user, whole = services.read_user(user_id, auth.current_user(), auth.current_admin())
-    return (user_schema if whole else public_user_schema).dump(user)
+    """Read a user; for others the email is masked and `contact` hidden (README "Security")."""
+    user, view = services.read_user(user_id, auth.current_user(), auth.current_admin())
+    schema = {"whole": user_schema, "contact": contact_user_schema}.get(view, public_user_schema)
+    return schema.dump(user)
 
 
 @bp.put("/users/<int:user_id>/")

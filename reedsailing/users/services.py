@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reedsailing.activities.services.publishing import cancel_activities
 from reedsailing.core.db import commit_or, get_or_404
 from reedsailing.core.errors import ApiError, bad_request, not_found
 from reedsailing.core.queries import contains, paginate
@@ -20,7 +21,7 @@ from reedsailing.core.wire import flow_error
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
 from reedsailing.integrations.mail import MailError, send_mail
-from reedsailing.models import Activity, Admin, EmailCode, Participation, User
+from reedsailing.models import Activity, Admin, EmailCode, Organization, OrgManager, Participation, User
 
 log = logging.getLogger(__name__)
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")
@@ -36,10 +37,35 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def read_user(user_id: int, viewer: User | None, admin: Admin | None) -> tuple[User, bool]:
-    """The user and whether the caller sees the whole profile (themself and admins do)."""
+def read_user(user_id: int, viewer: User | None, admin: Admin | None) -> tuple[User, str]:
+    """The user and how much of them the caller sees (README "Security"):
+    "whole" (themself, admins), "contact" (who manages an activity the user joined:
+    the masked profile with `contact`), else "public" (email masked, no contact)."""
     user = get_user(user_id)
-    return user, admin is not None or (viewer is not None and viewer.id == user.id)
+    if admin is not None or (viewer is not None and viewer.id == user.id):
+        return user, "whole"
+    if viewer is not None and manages_a_joined_activity(viewer.id, user.id):
+        return user, "contact"
+    return user, "public"
+
+
+def manages_a_joined_activity(manager_id: int, user_id: int) -> bool:
+    """True when `user_id` joined an activity `manager_id` manages (its owner when it has
+    no organization, else a manager of its organization)."""
+    managed_org = select(OrgManager.org_id).where(OrgManager.user_id == manager_id)
+    statement = (
+        select(Participation.id)
+        .join(Activity, Activity.id == Participation.act_id)
+        .where(
+            Participation.user_id == user_id,
+            or_(
+                and_(Activity.org_id.is_(None), Activity.owner_id == manager_id),
+                Activity.org_id.in_(managed_org),
+            ),
+        )
+        .limit(1)
+    )
+    return db.session.execute(statement).first() is not None
 
 
 def list_users(*, name: str | None = None, boya_followers: bool = False) -> list[User]:
@@ -182,8 +208,28 @@ def verify_email(user: User, email: str, code: str) -> User:
 
 
 def delete_user(user_id: int) -> None:
-    """Delete a user with everything they own; activities they joined get their place back."""
+    """Delete a user (README "Security", docs/api.md §5).
+
+    - The owner of an organization is refused (409) until ownership moves: the
+      organization and its activities belong to its members, not to one account.
+    - Activities they published for an organization stay with it; the organization's
+      owner becomes their owner.
+    - Their own (个人) activities go; each participant is told (notice 2).
+    - Their joins, comments, follows and notices go; joined activities get the place back.
+    """
     user = get_user(user_id)
+    owned = db.session.scalars(select(Organization.name).where(Organization.owner_id == user.id)).all()
+    if owned:
+        raise ApiError(409, f"该用户是组织“{'、'.join(owned)}”的负责人，请先转让负责人再删除。")
+    org_owner = select(Organization.owner_id).where(Organization.id == Activity.org_id).scalar_subquery()
+    db.session.execute(
+        update(Activity)
+        .where(Activity.owner_id == user.id, Activity.org_id.is_not(None))
+        .values(owner_id=org_owner)
+        .execution_options(synchronize_session=False)
+    )
+    own = list(db.session.scalars(select(Activity).where(Activity.owner_id == user.id)))
+    cancel_activities(own, leaving_user_id=user.id)
     joined = select(Participation.act_id).where(Participation.user_id == user.id).scalar_subquery()
     db.session.execute(
         update(Activity)

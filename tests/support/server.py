@@ -27,6 +27,8 @@ class ServerProcess:
             "SOCKETIO_ASYNC_MODE": async_mode,
             "LOG_LEVEL": "WARNING",
             "RATELIMIT_ENABLED": "false",
+            # Development login on MariaDB (the CI pass) must be allowed explicitly.
+            "ALLOW_DEV_LOGIN": "true",
             **env_overrides,
         }
         self.process = None

@@ -98,6 +98,14 @@ def create_activity(user: User | None, admin: Admin | None, data: dict[str, Any]
     return activity.id
 
 
+def cancel_activities(activities: list[Activity], leaving_user_id: int | None = None) -> None:
+    """Tell the participants of activities about to be deleted (notice 2), inside the
+    caller's transaction; `leaving_user_id` (a user being deleted) is not told."""
+    for activity in activities:
+        receivers = [uid for uid in participant_ids(activity.id) if uid != leaving_user_id]
+        notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
+
+
 def participant_ids(activity_id: int) -> list[int]:
     return list(
         db.session.scalars(

@@ -12,6 +12,7 @@ from sqlalchemy import CursorResult, Select, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from reedsailing.activities.services.publishing import cancel_activities
 from reedsailing.core.db import commit_or, get_or_404, get_or_field_error
 from reedsailing.core.errors import ApiError, bad_request, field_error, forbidden, unknown_pk
 from reedsailing.core.permissions import is_org_manager
@@ -20,7 +21,7 @@ from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Admin, Block, Organization, OrgManager, User
+from reedsailing.models import Activity, Admin, Block, Organization, OrgManager, User
 
 ORG_NAME_TAKEN = "已经存在该名称的组织。"
 ORG_NOT_FOUND = "未找到组织。"
@@ -141,17 +142,19 @@ def update_org(org_id: int, changes: dict[str, Any], user: User | None, admin: A
         setattr(org, key, value)
     commit_or(field_error("name", ORG_NAME_TAKEN))
     if "avatar" in changes and changes["avatar"] != old_avatar:
-        storage.remove_url(old_avatar)
+        storage.remove_owned(old_avatar, "orgs", org.id)
     return get_org(org_id, detail=True)
 
 
 def delete_org(org_id: int) -> None:
-    """An admin deletes an organization; its activities go with it (CASCADE)."""
+    """An admin deletes an organization; its activities go with it (CASCADE), and their
+    participants are told (notice 2)."""
     org = get_org(org_id)
     avatar = org.avatar
+    cancel_activities(list(db.session.scalars(select(Activity).where(Activity.org_id == org.id))))
     db.session.delete(org)
     db.session.commit()
-    storage.remove_url(avatar)
+    storage.remove_owned(avatar, "orgs", org_id)
 
 
 def transfer_ownership(org_id: int, new_owner_id: int, user: User | None, admin: Admin | None) -> User:

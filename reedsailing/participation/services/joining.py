@@ -25,12 +25,12 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import commit_or, get_or_404
 from reedsailing.core.errors import bad_request, forbidden, not_found
-from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import REMOVED_FROM_ACT
-from reedsailing.models import Activity, Admin, JoinRequest, Organization, Participation, User
+from reedsailing.models import Activity, Admin, JoinRequest, Participation, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.models.signup import DECLINED, PENDING, WAITING
 from reedsailing.participation.services.waitlist import (
@@ -187,10 +187,7 @@ def relation(user: User, activity_id: int) -> dict[str, bool]:
     `underReview` is true while the caller's join request waits for a decision."""
     activity = get_or_404(Activity, activity_id, NOT_FOUND)
     is_owner = activity.owner_id == user.id
-    is_manager: bool = is_owner
-    if not is_manager and activity.org_id is not None:
-        org_owner = db.session.scalar(select(Organization.owner_id).where(Organization.id == activity.org_id))
-        is_manager = org_owner == user.id or is_org_manager(user.id, activity.org_id)
+    is_manager: bool = can_manage_activity(user, None, activity)
     pending = request_of(activity_id, user.id)
     return {
         "hasJoined": has_joined(activity_id, user.id),
