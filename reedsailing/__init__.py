@@ -129,6 +129,7 @@ def register_blueprints(app):
     from reedsailing.charts.routes import bp as charts_bp
     from reedsailing.comments.routes import bp as comments_bp
     from reedsailing.feedback.routes import bp as feedback_bp
+    from reedsailing.feeds.routes import bp as feeds_bp
     from reedsailing.images.routes import bp as images_bp
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
@@ -136,6 +137,7 @@ def register_blueprints(app):
     from reedsailing.organizations.routes import bp as organizations_bp
     from reedsailing.participation.routes import bp as participation_bp
     from reedsailing.recommendations.routes import bp as recommendations_bp
+    from reedsailing.subscriptions.routes import bp as subscriptions_bp
     from reedsailing.users.routes import bp as users_bp
 
     for blueprint in (
@@ -152,6 +154,8 @@ def register_blueprints(app):
         images_bp,
         charts_bp,
         messages_bp,
+        subscriptions_bp,
+        feeds_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -19,6 +19,7 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
 }
 ERROR_TEXT = {
+    304: "Not modified (If-None-Match named the current ETag)",
     400: "Invalid input (DRF-style field errors plus `detail`)",
     401: "Missing or invalid token",
     403: "Not allowed for this caller",
@@ -35,12 +36,23 @@ AUTH_SECURITY: dict[str, list[dict[str, list[str]]]] = {
 }
 
 
-def doc(*, body=None, query=None, response=None, status=200, many=False, errors=(), multipart=False):
+def doc(
+    *,
+    body=None,
+    query=None,
+    response=None,
+    status=200,
+    many=False,
+    errors=(),
+    multipart=False,
+    media_type="application/json",
+):
     """Declare a view's contract for the API document.
 
     body/query: marshmallow schema classes (or instances) of the JSON body / query string.
     response: a schema, or a raw JSON-schema dict; `many` makes it an array.
     status: the success status; errors: extra error statuses beyond the inferred ones.
+    media_type: of the success answer (e.g. text/calendar).
     """
 
     def decorator(view):
@@ -52,6 +64,7 @@ def doc(*, body=None, query=None, response=None, status=200, many=False, errors=
             "many": many,
             "errors": tuple(errors),
             "multipart": multipart,
+            "media_type": media_type,
         }
         return view
 
@@ -152,7 +165,8 @@ def build_spec(app):
             response = {"description": "Success"}
             if status != 204:
                 schema = as_json_schema(info.get("response"), info.get("many", False))
-                response["content"] = {"application/json": {"schema": schema or {"type": "object"}}}
+                media_type = info.get("media_type", "application/json")
+                response["content"] = {media_type: {"schema": schema or {"type": "object"}}}
             operation["responses"][str(status)] = response
             error_codes = set(info.get("errors", ()))
             if info.get("body") is not None or info.get("query") is not None or info.get("multipart"):
@@ -166,6 +180,9 @@ def build_spec(app):
                 # A unique constraint can lose a race the service's own check did not see.
                 error_codes.add(409)
             for code in sorted(error_codes):
+                if code < 400:
+                    operation["responses"][str(code)] = {"description": ERROR_TEXT.get(code, "")}
+                    continue
                 operation["responses"][str(code)] = {
                     "description": ERROR_TEXT.get(code, "Error"),
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

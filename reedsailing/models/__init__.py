@@ -4,6 +4,13 @@ from reedsailing.models.activities import Activity, Address, Category, Comment, 
 from reedsailing.models.blocks import Block
 from reedsailing.models.messages import Delivery, Notice
 from reedsailing.models.organizations import Feedback, Follow, Organization, OrgApplication, OrgManager
+from reedsailing.models.outside import (
+    CanceledActivity,
+    CanceledParticipation,
+    FeedToken,
+    SubscribeAllowance,
+    SubscribeMessage,
+)
 from reedsailing.models.system import Admin, EmailCode, KeyValue
 from reedsailing.models.users import User
 
@@ -12,10 +19,13 @@ __all__ = [
     "Address",
     "Admin",
     "Block",
+    "CanceledActivity",
+    "CanceledParticipation",
     "Category",
     "Comment",
     "Delivery",
     "EmailCode",
+    "FeedToken",
     "Feedback",
     "Follow",
     "KeyValue",
@@ -24,5 +34,7 @@ __all__ = [
     "OrgManager",
     "Organization",
     "Participation",
+    "SubscribeAllowance",
+    "SubscribeMessage",
     "User",
 ]

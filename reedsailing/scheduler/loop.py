@@ -19,6 +19,7 @@ from flask import Flask
 from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
 from reedsailing.scheduler import jobs as tasks
+from reedsailing.subscriptions.services import templates as subscribe_templates
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     if config.get("WECHAT_APPID"):
         interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
         jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
+        if subscribe_templates(config):
+            every = max(5, config["WECHAT_SUBSCRIBE_SECONDS"])
+            jobs.append(Job("subscribe-messages", every, tasks.send_subscribe_messages))
     else:
         log.warning("WECHAT_APPID is not set: the WeChat token job is off")
     if credentials_configured(config):
