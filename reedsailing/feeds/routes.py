@@ -4,6 +4,7 @@ documents, which answer 304 to a matching If-None-Match (docs/api.md §20)."""
 import hashlib
 
 from flask import Response, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
@@ -14,9 +15,8 @@ from reedsailing.feeds.schemas import ICAL_RESPONSE, FeedSchema
 feed_schema = FeedSchema()
 
 
-def _ical(body: bytes) -> Response:
-    response = Response(body, mimetype="text/calendar")
-    response.charset = "utf-8"
+def _ical(body: bytes) -> BaseResponse:
+    response = Response(body, content_type="text/calendar; charset=utf-8")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     # Calendar apps poll: they must ask again, and a matching ETag costs them a 304.
     response.headers["Cache-Control"] = "no-cache"

@@ -49,9 +49,6 @@ def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     if config.get("WECHAT_APPID"):
         interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
         jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
-        if subscribe_templates(config):
-            every = max(5, config["WECHAT_SUBSCRIBE_SECONDS"])
-            jobs.append(Job("subscribe-messages", every, tasks.send_subscribe_messages))
     else:
         log.warning("WECHAT_APPID is not set: the WeChat token job is off")
     if credentials_configured(config):
@@ -59,6 +56,10 @@ def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     else:
         log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
     jobs.append(Job("reminders", REMINDER_INTERVAL_SECONDS, tasks.send_reminders))
+    if config.get("WECHAT_APPID") and subscribe_templates(config):
+        # after the reminders, so a start-up run sends the reminders it just made
+        every = max(5, config["WECHAT_SUBSCRIBE_SECONDS"])
+        jobs.append(Job("subscribe-messages", every, tasks.send_subscribe_messages))
     jobs.append(Job("housekeeping", HOUSEKEEPING_INTERVAL_SECONDS, tasks.housekeeping))
     return jobs
 

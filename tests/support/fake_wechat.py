@@ -12,6 +12,7 @@ value that is no time, and errcode -1 (system error) `fail_sends` times.
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -34,6 +35,7 @@ class FakeWeChat:
         self.subscribe_sent = []  # the bodies of accepted subscribe messages
         self.refusing_openids = set()
         self.fail_sends = 0
+        self.send_delay = 0.0  # seconds each subscribe send takes (races)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -55,6 +57,8 @@ class FakeWeChat:
 
     def subscribe_send(self, query, body):
         """The answer of /cgi-bin/message/subscribe/send, as WeChat gives it."""
+        if self.send_delay:
+            time.sleep(self.send_delay)
         with self.lock:
             if query.get("access_token") not in self.valid_tokens:
                 return {
