@@ -128,7 +128,8 @@ def test_rotating_and_revoking_the_feed(client):
     assert second != first
     assert client.get(first).status_code == 404  # rotated away
     assert client.get(second).status_code == 200
-    assert client.delete("/api/feeds/", headers=headers(student)).status_code == 204
+    revoking = client.delete("/api/feeds/", headers=headers(student))
+    assert revoking.status_code == 200 and revoking.get_json()["url"] is None
     revoked = client.get(second)
     assert revoked.status_code == 404
     assert revoked.get_json()["detail"]

@@ -40,12 +40,12 @@ def rotate_feed():
 
 
 @bp.delete("/feeds/")
-@doc(status=204)
+@doc(response=FeedSchema)
 @auth.user_required
 def revoke_feed():
-    """Revoke the caller's feed URL (it answers 404 from now on)."""
+    """Revoke the caller's feed URL (it answers 404 from now on); answers the null feed."""
     services.revoke_feed(auth.current_user())
-    return "", 204
+    return feed_schema.dump(services.feed_of(auth.current_user()))
 
 
 @bp.get("/feeds/<token>.ics")

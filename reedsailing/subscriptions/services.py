@@ -277,6 +277,12 @@ def _send_one(message_id: int, token: _Token) -> str:
             send(token.refresh())
     except wechat.WeChatError as error:
         return _record_error(message, error)
+    except Exception as error:  # e.g. the database while storing a fresh token: retry later
+        log.exception("subscribe message %s: unexpected error", message_id)
+        db.session.rollback()
+        return _record_error(
+            db.session.get_one(SubscribeMessage, message_id), wechat.WeChatError(repr(error))
+        )
     message.state, message.sent_at, message.last_error = SENT, now(), None
     db.session.commit()
     return "sent"
