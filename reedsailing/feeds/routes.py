@@ -1,5 +1,5 @@
 """Calendar feeds: the student's feed URL (read, rotate, revoke) and the iCal
-documents, which answer 304 to a matching If-None-Match (docs/api.md §20)."""
+documents, which answer 304 to a matching If-None-Match (docs/api.md §21)."""
 
 import hashlib
 

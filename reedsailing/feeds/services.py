@@ -1,4 +1,4 @@
-"""Calendar feeds (docs/api.md §20).
+"""Calendar feeds (docs/api.md §21).
 
 - A student's feed lives at a secret URL (`/api/feeds/<token>.ics`): calendar apps
   cannot send a login header, so whoever has the URL reads it; rotating gives a new
@@ -120,42 +120,43 @@ def student_calendar(token: str) -> bytes:
     owner_id = db.session.scalar(select(FeedToken.user_id).where(FeedToken.token == token))
     if owner_id is None:
         raise not_found(NO_FEED)
-    cutoff = _cutoff()
-    joined = db.session.execute(
-        select(Activity, Address.name)
-        .join(Participation, Participation.act_id == Activity.id)
-        .join(Address, Address.id == Activity.address_id)
-        .where(Participation.user_id == owner_id, Activity.end_time >= cutoff)
-        .order_by(Activity.begin_time, Activity.id)
-    ).all()
-    canceled = db.session.scalars(
-        select(CanceledActivity)
-        .join(CanceledParticipation, CanceledParticipation.activity_id == CanceledActivity.id)
-        .where(CanceledParticipation.user_id == owner_id, CanceledActivity.end_time >= cutoff)
-        .order_by(CanceledActivity.begin_time, CanceledActivity.id)
-    ).all()
-    db.session.commit()
-    return _document("一苇以航 · 我参加的活动", joined, canceled)
+    return _calendar("一苇以航 · 我参加的活动", participant_id=owner_id)
 
 
 def organization_calendar(org_id: int) -> bytes:
     """The iCal document of an organization's activities (public)."""
     org = get_or_404(Organization, org_id, "未找到该组织。")
+    return _calendar(f"一苇以航 · {org.name}", org_id=org_id)
+
+
+def _calendar(title: str, *, participant_id: int | None = None, org_id: int | None = None) -> bytes:
+    """The activities (and cancellations) a student joined or an organization holds."""
     cutoff = _cutoff()
-    activities = db.session.execute(
+    activities = (
         select(Activity, Address.name)
         .join(Address, Address.id == Activity.address_id)
-        .where(Activity.org_id == org_id, Activity.end_time >= cutoff)
+        .where(Activity.end_time >= cutoff)
         .order_by(Activity.begin_time, Activity.id)
-    ).all()
-    canceled = db.session.scalars(
+    )
+    canceled = (
         select(CanceledActivity)
-        .where(CanceledActivity.org_id == org_id, CanceledActivity.end_time >= cutoff)
+        .where(CanceledActivity.end_time >= cutoff)
         .order_by(CanceledActivity.begin_time, CanceledActivity.id)
-    ).all()
-    name = org.name
+    )
+    if participant_id is not None:
+        activities = activities.join(Participation, Participation.act_id == Activity.id).where(
+            Participation.user_id == participant_id
+        )
+        canceled = canceled.join(
+            CanceledParticipation, CanceledParticipation.activity_id == CanceledActivity.id
+        ).where(CanceledParticipation.user_id == participant_id)
+    else:
+        activities = activities.where(Activity.org_id == org_id)
+        canceled = canceled.where(CanceledActivity.org_id == org_id)
+    rows = db.session.execute(activities).all()
+    gone = db.session.scalars(canceled).all()
     db.session.commit()
-    return _document(f"一苇以航 · {name}", activities, canceled)
+    return _document(title, rows, gone)
 
 
 def _local(value: datetime) -> datetime:

@@ -1,4 +1,4 @@
-"""The student's subscribe-message allowances (docs/api.md §20)."""
+"""The student's subscribe-message allowances (docs/api.md §21)."""
 
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc

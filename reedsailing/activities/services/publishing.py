@@ -131,7 +131,7 @@ def update_activity(
         "category_id": category.id if category else None,
         "address_id": address.id,
         "keywords": extract_keywords(data["name"], data.get("description")),
-        # the calendar feeds' SEQUENCE and LAST-MODIFIED (docs/api.md §20)
+        # the calendar feeds' SEQUENCE and LAST-MODIFIED (docs/api.md §21)
         "sequence": Activity.sequence + 1,
         "modified_at": now(),
     }
