@@ -17,7 +17,7 @@ from reedsailing.extensions import db
 from reedsailing.integrations import wechat
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Delivery, Notice, SubscribeAllowance, SubscribeMessage
+from reedsailing.models import Activity, Delivery, Notice, SubscribeAllowance, SubscribeMessage
 from reedsailing.models.outside import FAILED, PENDING, REFUSED, SENT
 from reedsailing.scheduler.loop import Scheduler, default_jobs
 from reedsailing.subscriptions import services
@@ -122,6 +122,28 @@ def test_each_allowance_brings_exactly_one_message(client, wx):
     assert sorted(remaining) == [0, 0, 1]  # the unused "soon" allowance is kept
     # Every notice reached everybody in the app, allowance or not.
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 9
+
+
+def test_two_notices_at_once_never_spend_one_allowance_twice(app, client, wx):
+    student = make_user()
+    activities = [make_activity(), make_activity()]
+    allow(client, student, "tmpl-changed")
+    barrier = threading.Barrier(2)
+
+    def notifier(activity_id):
+        with app.app_context():
+            barrier.wait()
+            notify(texts.ACT_CONTENT, [student.id], activity=db.session.get(Activity, activity_id))
+            db.session.commit()
+
+    threads = [threading.Thread(target=notifier, args=(a.id,)) for a in activities]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(outbox()) == 1
+    assert db.session.scalar(select(SubscribeAllowance.remaining)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 2
 
 
 def test_a_rolled_back_notice_spends_no_allowance(client, wx):
