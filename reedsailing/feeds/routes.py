@@ -1,8 +1,6 @@
 """Calendar feeds: the student's feed URL (read, rotate, revoke) and the iCal
 documents, which answer 304 to a matching If-None-Match (docs/api.md §21)."""
 
-import hashlib
-
 from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -15,12 +13,17 @@ from reedsailing.feeds.schemas import ICAL_RESPONSE, FeedSchema
 feed_schema = FeedSchema()
 
 
-def _ical(body: bytes) -> BaseResponse:
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+def _ical(feed: services.Feed) -> BaseResponse:
+    """The feed, or 304 when If-None-Match names its ETag (then no iCal is built)."""
+    etag = feed.etag
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(feed.body(), content_type="text/calendar; charset=utf-8")
+    response.set_etag(etag)
     # Calendar apps poll: they must ask again, and a matching ETag costs them a 304.
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return response
 
 
 @bp.get("/feeds/")
