@@ -102,7 +102,7 @@ class Config:
     BYKC_TIMEOUT_SECONDS = float(env("BYKC_TIMEOUT_SECONDS", "10"))
     BOYA_CRAWL_MINUTES = env_int("BOYA_CRAWL_MINUTES", 10)
     REMINDER_MINUTES = env_int("REMINDER_MINUTES", 60)
-    # Calendar feeds (docs/api.md §20): days after its end an activity stays in a feed.
+    # Calendar feeds (docs/api.md §21): days after its end an activity stays in a feed.
     CALENDAR_FEED_PAST_DAYS = env_int("CALENDAR_FEED_PAST_DAYS", 180)
 
     # Realtime
