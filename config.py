@@ -62,6 +62,16 @@ class Config:
     WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
     WECHAT_TIMEOUT_SECONDS = float(env("WECHAT_TIMEOUT_SECONDS", "5"))
     WECHAT_TOKEN_REFRESH_SECONDS = env_int("WECHAT_TOKEN_REFRESH_SECONDS", 3600)
+    # WeChat subscribe messages (docs/notices.md, "Outside the app"): notice type ->
+    # template id (`1=<id>,2=<id>,...`; empty: none are sent), the template keywords and
+    # what fills them, the page a message opens, the app version it opens
+    # (formal/trial/developer), how often the scheduler sends and how often it tries one.
+    WECHAT_SUBSCRIBE_TEMPLATES = env("WECHAT_SUBSCRIBE_TEMPLATES", "")
+    WECHAT_SUBSCRIBE_FIELDS = env("WECHAT_SUBSCRIBE_FIELDS", "thing1=activity,time2=begin,thing3=text")
+    WECHAT_SUBSCRIBE_PAGE = env("WECHAT_SUBSCRIBE_PAGE", "")
+    WECHAT_SUBSCRIBE_STATE = env("WECHAT_SUBSCRIBE_STATE", "formal")
+    WECHAT_SUBSCRIBE_SECONDS = env_int("WECHAT_SUBSCRIBE_SECONDS", 30)
+    WECHAT_SUBSCRIBE_MAX_ATTEMPTS = env_int("WECHAT_SUBSCRIBE_MAX_ATTEMPTS", 5)
 
     # Mail
     MAIL_SERVER = env("MAIL_SERVER", "")
@@ -96,6 +106,8 @@ class Config:
     BYKC_TIMEOUT_SECONDS = float(env("BYKC_TIMEOUT_SECONDS", "10"))
     BOYA_CRAWL_MINUTES = env_int("BOYA_CRAWL_MINUTES", 10)
     REMINDER_MINUTES = env_int("REMINDER_MINUTES", 60)
+    # Calendar feeds (docs/api.md §22): days after its end an activity stays in a feed.
+    CALENDAR_FEED_PAST_DAYS = env_int("CALENDAR_FEED_PAST_DAYS", 180)
 
     # Realtime
     LEGACY_WS_ENABLED = env_bool("LEGACY_WS_ENABLED", False)

@@ -160,6 +160,7 @@ def register_blueprints(app):
     from reedsailing.checkin.routes import bp as checkin_bp
     from reedsailing.comments.routes import bp as comments_bp
     from reedsailing.feedback.routes import bp as feedback_bp
+    from reedsailing.feeds.routes import bp as feeds_bp
     from reedsailing.images.routes import bp as images_bp
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
@@ -168,6 +169,7 @@ def register_blueprints(app):
     from reedsailing.participation.routes import bp as participation_bp
     from reedsailing.recommendations.routes import bp as recommendations_bp
     from reedsailing.sheets.routes import bp as sheets_bp
+    from reedsailing.subscriptions.routes import bp as subscriptions_bp
     from reedsailing.users.routes import bp as users_bp
 
     for blueprint in (
@@ -186,6 +188,8 @@ def register_blueprints(app):
         images_bp,
         charts_bp,
         messages_bp,
+        subscriptions_bp,
+        feeds_bp,
     ):
         app.register_blueprint(blueprint)
 

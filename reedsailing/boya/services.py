@@ -183,6 +183,7 @@ def upsert_course(course: Course, owner_id: int, follower_ids: Sequence[int]) ->
         activity.keywords = keywords_of(course)
     if "begin_time" in changed:
         activity.reminded_at = None  # a moved course deserves a new reminder
+    activity.sequence, activity.modified_at = (activity.sequence or 0) + 1, now()  # calendar feeds
     participant_ids = db.session.scalars(
         select(Participation.user_id).where(Participation.act_id == activity.id)
     ).all()

@@ -19,6 +19,7 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
 }
 ERROR_TEXT = {
+    304: "Not modified (If-None-Match named the current ETag)",
     400: "Invalid input (DRF-style field errors plus `detail`)",
     401: "Missing or invalid token",
     403: "Not allowed for this caller",
@@ -166,8 +167,10 @@ def build_spec(app):
             status = info.get("status", 200)
             response = {"description": "Success"}
             if info.get("media"):
-                binary = {"schema": {"type": "string", "format": "binary"}}
-                response["content"] = dict.fromkeys(info["media"], binary)
+                # A file or a text document: its schema is given as a plain dict, if at all.
+                given = info.get("response")
+                body = given if isinstance(given, dict) else {"type": "string", "format": "binary"}
+                response["content"] = dict.fromkeys(info["media"], {"schema": body})
             elif status != 204:
                 schema = as_json_schema(info.get("response"), info.get("many", False))
                 response["content"] = {"application/json": {"schema": schema or {"type": "object"}}}
@@ -189,6 +192,9 @@ def build_spec(app):
                 # A unique constraint can lose a race the service's own check did not see.
                 error_codes.add(409)
             for code in sorted(error_codes):
+                if code < 400:
+                    operation["responses"][str(code)] = {"description": ERROR_TEXT.get(code, "")}
+                    continue
                 operation["responses"][str(code)] = {
                     "description": ERROR_TEXT.get(code, "Error"),
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

@@ -1,6 +1,7 @@
 """The WeChat server API. Every URL starts with `WECHAT_API_BASE`, so tests point it
 at a fake WeChat server on loopback and run this very code."""
 
+import json
 import logging
 
 import requests
@@ -144,3 +145,31 @@ def _mini_program_code(token, path, width):
         return response.content
     _json_or_error(response)
     raise WeChatError("WeChat answered neither an image nor an error")
+
+
+def send_subscribe_message(token, openid, template_id, data, page=None, state="formal"):
+    """Send one subscribe message (`/cgi-bin/message/subscribe/send`) with `token`.
+
+    `data` is `{keyword: value}`; raises WeChatError with WeChat's errcode (43101: the
+    student has no allowance, 47003: bad data, 40001/42001: the token is not valid).
+    """
+    body = {
+        "touser": openid,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+        "miniprogram_state": state,
+        "lang": "zh_CN",
+    }
+    if page:
+        body["page"] = page
+    try:
+        response = requests.post(
+            _url("/cgi-bin/message/subscribe/send"),
+            params={"access_token": token},
+            data=json.dumps(body, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            timeout=_timeout(),
+        )
+    except requests.RequestException as error:
+        raise WeChatError(f"WeChat unreachable: {error.__class__.__name__}") from error
+    _json_or_error(response)

@@ -3,7 +3,9 @@
 `notify()` adds a Notice and one Delivery row per recipient to the caller's
 transaction; the push happens after that transaction commits (an `after_commit`
 hook), so a rolled-back change pushes nothing and a committed notice is always pushed
-(or, if the user is offline, delivered as unread on their next connect).
+(or, if the user is offline, delivered as unread on their next connect). A notice of
+a type with a WeChat subscribe-message template also writes, in the same transaction,
+the subscribe messages the scheduler sends later (docs/notices.md, "Outside the app").
 """
 
 import logging
@@ -20,6 +22,7 @@ from reedsailing.integrations.mail import send_many_in_background
 from reedsailing.messages import legacy
 from reedsailing.messages.texts import render
 from reedsailing.models import Activity, Delivery, Notice, Organization, OrgApplication, User
+from reedsailing.subscriptions import services as subscriptions
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "reedsailing.pending_pushes"
@@ -67,6 +70,7 @@ def notify(
         insert(Delivery),
         [{"notice_id": notice.id, "user_id": uid, "read": False} for uid in recipients],
     )
+    subscriptions.queue(notice, recipients, activity, names.get("act", ""))
     payload = notice_schema.dump(notice)
     db.session.info.setdefault(PENDING_KEY, []).append((payload, recipients))
     if mail:

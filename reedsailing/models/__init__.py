@@ -4,6 +4,13 @@ from reedsailing.models.activities import Activity, Address, Category, Comment, 
 from reedsailing.models.blocks import Block
 from reedsailing.models.messages import Delivery, Notice
 from reedsailing.models.organizations import Feedback, Follow, Organization, OrgApplication, OrgManager
+from reedsailing.models.outside import (
+    CanceledActivity,
+    CanceledParticipation,
+    FeedToken,
+    SubscribeAllowance,
+    SubscribeMessage,
+)
 from reedsailing.models.signup import Attendance, CheckIn, JoinRequest
 from reedsailing.models.system import Admin, EmailCode, KeyValue
 from reedsailing.models.users import User
@@ -14,11 +21,14 @@ __all__ = [
     "Admin",
     "Attendance",
     "Block",
+    "CanceledActivity",
+    "CanceledParticipation",
     "Category",
     "CheckIn",
     "Comment",
     "Delivery",
     "EmailCode",
+    "FeedToken",
     "Feedback",
     "Follow",
     "JoinRequest",
@@ -28,5 +38,7 @@ __all__ = [
     "OrgManager",
     "Organization",
     "Participation",
+    "SubscribeAllowance",
+    "SubscribeMessage",
     "User",
 ]

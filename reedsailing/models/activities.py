@@ -65,6 +65,9 @@ class Activity(Model):
     boya_course_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Set when participants got the "starts soon" notice (type 11), so it goes out once.
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Calendar feeds (docs/api.md §22): the iCal SEQUENCE, raised by every edit, and when.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     owner = relationship("User", lazy="raise_on_sql")
     category = relationship("Category", lazy="raise_on_sql")

@@ -19,12 +19,15 @@ from reedsailing.boya.services import (
     credentials_configured,
     run_import,
 )
+from reedsailing.core import store
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
+from reedsailing.feeds.services import purge_cancellations
 from reedsailing.integrations import wechat
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
+from reedsailing.subscriptions.services import SendSummary, send_due
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,12 @@ def send_reminders(at: datetime | None = None) -> int:
     return claimed
 
 
+def send_subscribe_messages() -> SendSummary:
+    """Send the due WeChat subscribe messages (claimed one by one, see
+    subscriptions/services.py)."""
+    return send_due(store.lock_owner())
+
+
 def purge_expired_codes(at: datetime | None = None) -> int:
     """Delete mail verification codes that have expired; returns how many."""
     expired = (
@@ -175,6 +184,12 @@ def purge_orphan_uploads() -> int:
 def housekeeping() -> tuple[int, int]:
     codes = purge_expired_codes()
     files = purge_orphan_uploads()
-    if codes or files:
-        log.info("housekeeping: %d expired codes, %d orphaned uploads removed", codes, files)
+    canceled = purge_cancellations()
+    if codes or files or canceled:
+        log.info(
+            "housekeeping: %d expired codes, %d orphaned uploads, %d old cancellations removed",
+            codes,
+            files,
+            canceled,
+        )
     return codes, files

@@ -19,6 +19,7 @@ from flask import Flask
 from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
 from reedsailing.scheduler import jobs as tasks
+from reedsailing.subscriptions.services import templates as subscribe_templates
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,10 @@ def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     else:
         log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
     jobs.append(Job("reminders", REMINDER_INTERVAL_SECONDS, tasks.send_reminders))
+    if config.get("WECHAT_APPID") and subscribe_templates(config):
+        # after the reminders, so a start-up run sends the reminders it just made
+        every = max(5, config["WECHAT_SUBSCRIBE_SECONDS"])
+        jobs.append(Job("subscribe-messages", every, tasks.send_subscribe_messages))
     jobs.append(Job("housekeeping", HOUSEKEEPING_INTERVAL_SECONDS, tasks.housekeeping))
     return jobs
 

@@ -9,7 +9,8 @@ Rules (docs/api.md §11; §19 lists what changed):
   can never drop below the participants (a conditional UPDATE, so a join racing the
   edit cannot overbook); participants get notice 1; a raised capacity admits the
   waiting list in the same transaction (docs/signup.md); `review` changes when sent.
-- delete: participants get notice 2 (no activity link, it is about to go).
+- delete: participants get notice 2 (no activity link, it is about to go); the calendar
+  feeds keep a record of the cancellation.
 """
 
 from typing import Any, TypeVar, cast
@@ -20,7 +21,9 @@ from reedsailing.activities.services.keywords import extract_keywords
 from reedsailing.core.db import get_or_404, get_or_field_error
 from reedsailing.core.errors import field_error, forbidden, not_found
 from reedsailing.core.permissions import can_manage_activity, is_org_manager
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
+from reedsailing.feeds.services import record_cancellation
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
@@ -140,6 +143,9 @@ def update_activity(
         "category_id": category.id if category else None,
         "address_id": address.id,
         "keywords": extract_keywords(data["name"], data.get("description")),
+        # the calendar feeds' SEQUENCE and LAST-MODIFIED (docs/api.md §22)
+        "sequence": Activity.sequence + 1,
+        "modified_at": now(),
     }
     if data.get("review") is not None:
         values["review"] = data["review"]
@@ -173,6 +179,7 @@ def delete_activity(user: User | None, admin: Admin | None, activity_id: int) ->
     activity = _managed(user, admin, activity_id)
     receivers = participant_ids(activity_id)
     notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
+    record_cancellation(activity, receivers)  # the calendar feeds show it canceled
     result = cast("CursorResult[Any]", db.session.execute(delete(Activity).where(Activity.id == activity_id)))
     if result.rowcount == 0:  # someone else deleted it meanwhile
         db.session.rollback()
