@@ -26,11 +26,37 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
+class SettingError(ValueError):
+    """A setting whose value cannot be read; the message names the variable."""
+
+
 def env_int(name, default):
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingError(
+            f"setting {name}={value!r} is not a whole number (see README, Configuration)"
+        ) from None
+
+
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return float(default)
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"setting {name}={value!r} is not a number (see README, Configuration)") from None
+
+
+def env_choice(name, default, choices):
+    value = env(name, default)
+    if value not in choices:
+        raise SettingError(f"setting {name}={value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def env_list(name, default=""):
@@ -46,7 +72,7 @@ class Config:
     REDIS_URL = env("REDIS_URL")
     HOST = env("HOST", "127.0.0.1")
     PORT = env_int("PORT", 5000)
-    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_ASYNC_MODE = env_choice("SOCKETIO_ASYNC_MODE", "threading", ("eventlet", "gevent", "threading"))
     CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
     TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
     SHOW_ALL = env_bool("SHOW_ALL", True)
@@ -56,7 +82,7 @@ class Config:
     WECHAT_APPID = env("WECHAT_APPID", "")
     WECHAT_SECRET = env("WECHAT_SECRET", "")
     WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
-    WECHAT_TIMEOUT_SECONDS = float(env("WECHAT_TIMEOUT_SECONDS", "5"))
+    WECHAT_TIMEOUT_SECONDS = env_float("WECHAT_TIMEOUT_SECONDS", 5)
     WECHAT_TOKEN_REFRESH_SECONDS = env_int("WECHAT_TOKEN_REFRESH_SECONDS", 3600)
 
     # Mail
@@ -67,7 +93,7 @@ class Config:
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "一苇以航 <noreply@reedsailing.local>")
-    MAIL_TIMEOUT_SECONDS = float(env("MAIL_TIMEOUT_SECONDS", "10"))
+    MAIL_TIMEOUT_SECONDS = env_float("MAIL_TIMEOUT_SECONDS", 10)
     ALLOWED_EMAIL_DOMAINS = env_list("ALLOWED_EMAIL_DOMAINS", "buaa.edu.cn")
     VERIFY_CODE_TTL_SECONDS = env_int("VERIFY_CODE_TTL_SECONDS", 300)
     VERIFY_RESEND_SECONDS = env_int("VERIFY_RESEND_SECONDS", 60)
@@ -75,7 +101,7 @@ class Config:
 
     # Uploads
     UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_UPLOAD_MB = float(env("MAX_UPLOAD_MB", "5"))
+    MAX_UPLOAD_MB = env_float("MAX_UPLOAD_MB", 5)
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     # 博雅 course site (crawler) and the scheduler
@@ -89,7 +115,7 @@ class Config:
         "cigoyWTM+8bv2+sf6nQBRDWTY4KmNV7DBk1eDnTIQo6ENA31k5/tYCLEXgjPbEjCK9spiyB62fCT6cqOhbamJB0l"
         "cDJRO6Vo1m3dy+fD0jbxfDVBBNtyltIsDQIDAQAB",
     )
-    BYKC_TIMEOUT_SECONDS = float(env("BYKC_TIMEOUT_SECONDS", "10"))
+    BYKC_TIMEOUT_SECONDS = env_float("BYKC_TIMEOUT_SECONDS", 10)
     BOYA_CRAWL_MINUTES = env_int("BOYA_CRAWL_MINUTES", 10)
     REMINDER_MINUTES = env_int("REMINDER_MINUTES", 60)
 
@@ -113,7 +139,7 @@ class Config:
 
     # 博雅 crawler: retries of a network error or 5xx, waiting backoff, 2*backoff, ... seconds
     BYKC_RETRIES = env_int("BYKC_RETRIES", 2)
-    BYKC_RETRY_BACKOFF_SECONDS = float(env("BYKC_RETRY_BACKOFF_SECONDS", "1"))
+    BYKC_RETRY_BACKOFF_SECONDS = env_float("BYKC_RETRY_BACKOFF_SECONDS", 1)
 
     # Messages (realtime): the Redis pub/sub channel of the Socket.IO message queue (and,
     # with ":legacy" appended, of the legacy WebSocket bridge). Pub/sub ignores the Redis
@@ -127,11 +153,22 @@ class Config:
     DB_POOL_SIZE = env_int("DB_POOL_SIZE", 20)
     DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
 
+    # Servers and operations (README "Server modes", docs/operations.md "Logs, metrics and
+    # errors"): gunicorn's threads in the threading mode, the log format, the bearer token
+    # of GET /metrics (unset: /metrics is off), the optional Sentry error reports.
+    GUNICORN_THREADS = env_int("GUNICORN_THREADS", 50)
+    LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    SENTRY_DSN = env("SENTRY_DSN")
+    SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0)
+
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
-    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite://")
+    # Never DATABASE_URL: the suite drops and recreates every table of its database.
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     SOCKETIO_ASYNC_MODE = "threading"
     WECHAT_APPID = ""
     WECHAT_SECRET = ""

@@ -30,6 +30,13 @@ class UserSchema(Schema):
 class MaskedEmail(fields.Field):
     """An address as others may see it (`mask_email`); answers only."""
 
+    openapi = {
+        "type": "string",
+        "nullable": True,
+        "example": "z***@buaa.edu.cn",
+        "description": "The mail address, masked for anyone but its owner.",
+    }
+
     def __init__(self, **kwargs):
         super().__init__(dump_only=True, allow_none=True, **kwargs)
 

@@ -14,6 +14,7 @@ from flask import has_app_context
 from sqlalchemy import CursorResult, event, insert, select, update
 from sqlalchemy.orm import Session
 
+from reedsailing.core.observability import NOTICES_PUSHED
 from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations.mail import send_many_in_background
@@ -133,6 +134,7 @@ def push(payload: dict[str, Any], recipients: Iterable[int]) -> None:
     for uid in recipients:
         try:
             socketio.emit("notification", payload, to=room_of(uid))
+            NOTICES_PUSHED.inc()
         except Exception:  # a broken queue must not turn a committed change into a 500
             log.exception("push of notice %s to user %s failed", payload.get("id"), uid)
     if has_app_context():
