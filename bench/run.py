@@ -326,11 +326,12 @@ def run_python(base_url, conns, seconds, workdir=None):
 
 
 # ---- one run -------------------------------------------------------------------------
-def bench_one(preset, backend, database_url, args, generator):
-    print(f"\n== {preset} on {backend}: building the demo campus ...", flush=True)
+def bench_one(preset, backend, database_url, args, generator, mode="eventlet"):
+    print(f"\n== {preset} on {backend}, {mode} server: building the demo campus ...", flush=True)
     counts, build_seconds = prepare_database(database_url, preset)
     print(f"   {counts} in {build_seconds:.1f} s", flush=True)
-    server = Server(base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")).start()
+    server = Server(base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1"), mode=mode).start()
+    backend = backend if mode == "eventlet" else f"{backend} ({mode})"
     rows = []
     try:
         targets = pick_targets(database_url)
@@ -430,6 +431,11 @@ def main():
     parser.add_argument(
         "--python-load", action="store_true", help="use the Python generator even if wrk exists"
     )
+    parser.add_argument(
+        "--mode",
+        default="eventlet",
+        help="comma-separated server modes: eventlet,gevent,threading (README, Server modes)",
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") and not args.python_load:
@@ -450,7 +456,8 @@ def main():
                     url = args.mariadb_url
                 else:
                     url = f"sqlite:///{tmp}/bench-{preset}.db"
-                runs.append(bench_one(preset, backend, url, args, generator))
+                for mode in args.mode.split(","):
+                    runs.append(bench_one(preset, backend, url, args, generator, mode))
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     meta = {

@@ -26,7 +26,9 @@ MODES = ["eventlet", "gevent", "threading"]
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
-def test_a_notice_reaches_a_client_of_each_server_mode_through_redis(mode, transport, redis_url, database_url):
+def test_a_notice_reaches_a_client_of_each_server_mode_through_redis(
+    mode, transport, redis_url, database_url
+):
     metrics_token = uuid.uuid4().hex
     env = {
         "DATABASE_URL": database_url,
@@ -75,7 +77,9 @@ def test_a_notice_reaches_a_client_of_each_server_mode_through_redis(mode, trans
         )
         assert metrics.status_code == 200
         assert "reedsailing_socketio_connections 1.0" in metrics.text
-        assert 'reedsailing_http_requests_total{method="GET",route="/api/health/",status="200"}' in metrics.text
+        assert (
+            'reedsailing_http_requests_total{method="GET",route="/api/health/",status="200"}' in metrics.text
+        )
     finally:
         client.disconnect()
         server.stop()

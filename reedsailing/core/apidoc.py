@@ -178,7 +178,7 @@ SWAGGER_UI_CONFIG = {
     "persistAuthorization": True,  # the token survives a reload (browser local storage)
     "displayRequestDuration": True,
     "tryItOutEnabled": False,
-    "docExpansion": "none",
+    "docExpansion": "list",
     "filter": True,
     "validatorUrl": None,
 }

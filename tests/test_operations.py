@@ -1,0 +1,146 @@
+"""What an operator and an admin at the command line use: `admins`, `doctor`, `openapi`,
+the protected /metrics, the access log and the settings that name themselves."""
+
+import json
+import logging
+
+import pytest
+
+import config
+from reedsailing.core.observability import JsonFormatter, init_sentry
+from reedsailing.extensions import db
+from reedsailing.models import Admin
+from tests.factories import headers, make_user
+
+# -- admins ------------------------------------------------------------------------------
+
+
+def test_admins_create_list_reset_and_delete(app, client):
+    runner = app.test_cli_runner()
+    assert "no admins yet" in runner.invoke(args=["admins", "list"]).output
+    created = runner.invoke(
+        args=["admins", "create", "root", "--password", "first-pass", "--email", "r@buaa.edu.cn"]
+    )
+    assert created.exit_code == 0 and "admin 'root' created" in created.output
+    runner.invoke(args=["admins", "create", "clerk"], input="clerk-pass\nclerk-pass\n")
+    listing = runner.invoke(args=["admins", "list"]).output
+    assert "root" in listing and "r@buaa.edu.cn" in listing and "clerk" in listing
+
+    reset = runner.invoke(args=["admins", "reset-password", "root", "--password", "second-pass"])
+    assert reset.exit_code == 0, reset.output
+    login = {"username": "root", "password": "second-pass"}
+    assert client.post("/api/adminLogIn/", json=login).status_code == 200
+    assert client.post("/api/adminLogIn/", json={**login, "password": "first-pass"}).status_code == 400
+
+    assert (
+        runner.invoke(args=["admins", "reset-password", "nobody", "--password", "whatever1"]).exit_code == 1
+    )
+    assert runner.invoke(args=["admins", "reset-password", "root", "--password", "short"]).exit_code == 1
+
+    assert runner.invoke(args=["admins", "delete", "clerk"], input="n\n").exit_code == 1  # not confirmed
+    assert runner.invoke(args=["admins", "delete", "clerk", "--yes"]).exit_code == 0
+    last = runner.invoke(args=["admins", "delete", "root", "--yes"])
+    assert last.exit_code == 1 and "最后一个管理员" in last.output
+    assert [a.username for a in db.session.query(Admin)] == ["root"]
+
+
+# -- doctor ------------------------------------------------------------------------------
+
+
+def test_doctor_reports_every_connection_and_skips_unset_ones(app):
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:-1]}
+    assert " ok " in rows["database"]
+    for name in ("redis", "smtp", "wechat", "course"):
+        assert "skipped" in rows[name], result.output
+    assert "every configured connection works" in result.output
+
+
+def test_doctor_checks_the_real_services(app, monkeypatch, smtp_sink, fake_wechat, fake_bykc, redis_url):
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 0, result.output
+    for name in ("database", "redis", "smtp", "wechat", "course"):
+        assert any(line.startswith(name) and " ok " in line for line in result.output.splitlines()), (
+            result.output
+        )
+
+
+def test_doctor_fails_by_name_when_a_service_is_down(app, monkeypatch, fake_bykc):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT_SECONDS", 2)
+    monkeypatch.setitem(app.config, "BYKC_PASSWORD", "wrong")
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert result.exit_code == 1
+    assert "2 failed: smtp, course site" in result.output
+    assert "LoginFailed" in result.output and "ConnectionRefusedError" in result.output
+
+
+# -- openapi -----------------------------------------------------------------------------
+
+
+def test_openapi_export_is_the_served_document(app, client, tmp_path):
+    target = tmp_path / "openapi.json"
+    result = app.test_cli_runner().invoke(args=["openapi", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert exported == client.get("/apispec_1.json").json
+    # the comment score's Decimal default is a number in the document
+    assert exported["components"]["schemas"]["CommentCreateBody"]["properties"]["score"]["default"] == 0
+    stdout = app.test_cli_runner().invoke(args=["openapi"])
+    assert json.loads(stdout.output)["openapi"] == "3.0.3"
+
+
+# -- metrics, logs, Sentry ---------------------------------------------------------------
+
+
+def test_metrics_need_the_token_and_count_requests(app, client, monkeypatch):
+    assert client.get("/metrics").status_code == 404  # off without METRICS_TOKEN
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "scrape-me")
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    client.get("/api/show/")
+    response = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.text
+    assert 'reedsailing_http_requests_total{method="GET",route="/api/show/",status="200"}' in text
+    assert 'reedsailing_http_request_seconds_bucket{le="0.005",method="GET",route="/api/show/"}' in text
+    for name in ("socketio_connections", "notices_pushed_total", "scheduler_job_runs_total"):
+        assert f"# TYPE reedsailing_{name.removesuffix('_total')}" in text, name
+
+
+def test_one_access_line_per_request_names_caller_route_and_request_id(client, caplog):
+    user = make_user()
+    with caplog.at_level(logging.INFO, logger="reedsailing.access"):
+        client.get(f"/api/users/{user.id}/", headers={**headers(user), "X-Request-ID": "req-42"})
+    (record,) = [r for r in caplog.records if r.name == "reedsailing.access"]
+    assert record.status == 200 and record.route == "/api/users/<int:user_id>/"
+    assert record.caller == f"user:{user.id}" and record.request_id == "req-42"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "req-42" and line["status"] == 200 and line["ms"] >= 0
+    assert line["message"].startswith(f"GET /api/users/{user.id}/ 200")
+
+
+def test_sentry_is_only_initialised_with_a_dsn(app, monkeypatch):
+    import sentry_sdk
+
+    assert init_sentry(app) is False
+    assert not sentry_sdk.get_client().is_active()
+
+
+def test_settings_errors_name_the_variable(monkeypatch):
+    monkeypatch.setenv("PORT", "80x")
+    with pytest.raises(config.SettingError, match="PORT='80x' is not a whole number"):
+        config.env_int("PORT", 5000)
+    monkeypatch.setenv("MAX_UPLOAD_MB", "five")
+    with pytest.raises(config.SettingError, match="MAX_UPLOAD_MB='five' is not a number"):
+        config.env_float("MAX_UPLOAD_MB", 5)
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(config.SettingError, match="LOG_FORMAT='xml' is not one of text, json"):
+        config.env_choice("LOG_FORMAT", "text", ("text", "json"))
+
+
+def test_the_suite_never_uses_the_development_database(app):
+    assert app.config["SQLALCHEMY_DATABASE_URI"] != config.Config.SQLALCHEMY_DATABASE_URI
