@@ -101,4 +101,4 @@ bench-realtime: install-test
 	$(PY) bench/realtime.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache $(JS_DIR)/node_modules
+	rm -rf $(VENV) .venv-3.* .pytest_cache $(JS_DIR)/node_modules
