@@ -11,6 +11,7 @@ from reedsailing.core.observability import JsonFormatter, init_sentry
 from reedsailing.extensions import db
 from reedsailing.models import Admin
 from tests.factories import headers, make_user
+from tests.support.server import ROOT
 
 # -- admins ------------------------------------------------------------------------------
 
@@ -144,3 +145,65 @@ def test_settings_errors_name_the_variable(monkeypatch):
 
 def test_the_suite_never_uses_the_development_database(app):
     assert app.config["SQLALCHEMY_DATABASE_URI"] != config.Config.SQLALCHEMY_DATABASE_URI
+
+
+SENTRY_SCRIPT = """
+import sys
+import sentry_sdk
+from config import TestConfig
+from reedsailing import create_app
+
+class Reporting(TestConfig):
+    SENTRY_DSN = sys.argv[1]
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+app = create_app(Reporting)
+
+@app.get("/api/boom/")
+def boom():
+    raise RuntimeError("boom for the error report")
+
+assert app.test_client().get("/api/boom/").status_code == 500
+sentry_sdk.flush(10)
+"""
+
+
+def test_with_a_dsn_an_unhandled_error_reaches_the_error_service():
+    """A real sentry-sdk in its own process sends the 500's exception to a local sink."""
+    import gzip
+    import subprocess
+    import sys
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            received.append((self.path, body.decode(errors="replace")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dsn = f"http://publickey@127.0.0.1:{server.server_port}/42"
+        result = subprocess.run(
+            [sys.executable, "-c", SENTRY_SCRIPT, dsn],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.shutdown()
+    assert any(
+        path.startswith("/api/42/") and "boom for the error report" in body for path, body in received
+    ), received

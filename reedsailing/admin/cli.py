@@ -82,10 +82,10 @@ def delete_command(username: str, yes: bool) -> None:
     click.echo(f"admin {username!r} deleted")
 
 
-@click.command("create-admin")
-@click.argument("username")
-@click.option("--password", help="Prompted (hidden, twice) when omitted.")
-@click.option("--email", default=None)
-def create_admin_command(username: str, password: str | None, email: str | None) -> None:
-    """Create a super admin of the web console (same as `admins create`)."""
-    _create(username, password, email)
+# The first version's spelling of `admins create`: the same parameters and callback.
+create_admin_command = click.Command(
+    "create-admin",
+    params=create_command.params,
+    callback=create_command.callback,
+    help="Create a super admin of the web console (same as `admins create`).",
+)
