@@ -207,3 +207,35 @@ def test_with_a_dsn_an_unhandled_error_reaches_the_error_service():
     assert any(
         path.startswith("/api/42/") and "boom for the error report" in body for path, body in received
     ), received
+
+
+COUNT_A_JOB = """
+from reedsailing.core.observability import JOB_RUNS
+JOB_RUNS.labels("boya_import", "failed").inc()
+"""
+PRINT_METRICS = """
+from reedsailing.core.observability import metrics_text
+print(metrics_text()[0].decode())
+"""
+
+
+def test_multiprocess_mode_adds_up_the_scheduler_and_the_web_processes(tmp_path):
+    """With PROMETHEUS_MULTIPROC_DIR, a job run counted by one process (the scheduler)
+    shows in another process's /metrics text."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for script in (COUNT_A_JOB, COUNT_A_JOB):
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-c", PRINT_METRICS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert 'reedsailing_scheduler_job_runs_total{job="boya_import",outcome="failed"} 2.0' in shown
