@@ -3,10 +3,11 @@
 `python wsgi.py` serves on HOST:PORT in the mode SOCKETIO_ASYNC_MODE names:
 
 - `eventlet` (the default): eventlet's WSGI server, the standard library monkey-patched;
-- `gevent`: gevent's WSGI server, the standard library monkey-patched before any other
-  import (Redis, the database driver and Socket.IO's message queue then cooperate);
+- `gevent`: gevent's WSGI server, the standard library monkey-patched before the app is
+  imported (Redis, the database driver and Socket.IO's message queue then cooperate);
 - `threading`: gunicorn with one `gthread` worker of GUNICORN_THREADS threads, never
-  Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50 wsgi:app` is
+  Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50
+  --no-control-socket wsgi:app` is
   the same server started by hand.
 
 Imported as a module (`gunicorn wsgi:app`, `flask --app wsgi`, a test) the mode is
@@ -48,6 +49,8 @@ except ValueError as error:  # config.SettingError: a bad value in the environme
 from reedsailing.extensions import socketio  # noqa: E402
 
 app = create_app()
+if __name__ != "__main__" and "gunicorn" in sys.modules:  # `gunicorn wsgi:app` by hand
+    warn_about_development_modes(app)
 
 if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     # Fairness: eventlet keeps serving a keep-alive connection whose next request is
