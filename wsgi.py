@@ -7,8 +7,7 @@
   imported (Redis, the database driver and Socket.IO's message queue then cooperate);
 - `threading`: gunicorn with one `gthread` worker of GUNICORN_THREADS threads, never
   Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50
-  --no-control-socket wsgi:app` is
-  the same server started by hand.
+  --no-control-socket wsgi:app` is the same server started by hand.
 
 Imported as a module (`gunicorn wsgi:app`, `flask --app wsgi`, a test) the mode is
 `threading`: nothing is monkey-patched there.
