@@ -4,22 +4,43 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test install-dev run test test-js lint format ci bench bench-cpu bench-realtime clean
+.PHONY: install install-test install-dev lock lock-check run test test-js lint format ci bench bench-cpu bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(PY)
-	$(PIP) install -q -r requirements.txt
+# Installs come from the locks (every package, transitive ones too, pinned with hashes):
+# requirements.lock (runtime) and requirements-dev.lock (runtime + tests + lint).
+# requirements*.txt are the human-edited inputs; `make lock` regenerates the locks from
+# them (README "Dependencies").
+$(VENV)/.installed: requirements.lock | $(PY)
+	$(PIP) install -q --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
-	$(PIP) install -q -r requirements-test.txt
+$(VENV)/.installed-test: requirements-dev.lock $(VENV)/.installed
+	$(PIP) install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-test
-	$(PIP) install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed-test
 	touch $@
+
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS)
+
+# Keeps every pin still allowed by requirements*.txt; `make lock UPGRADE=1` takes the newest.
+lock: $(VENV)/.installed-dev
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) -o requirements.lock requirements.txt
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) -o requirements-dev.lock requirements-dev.txt
+
+# CI: the locks say what requirements*.txt ask for (fails after an edit without `make lock`)
+lock-check: $(VENV)/.installed-dev
+	@tmp=$$(mktemp -d); cp requirements.lock requirements-dev.lock $$tmp/; \
+	$(PIP_COMPILE) -o $$tmp/requirements.lock requirements.txt && \
+	$(PIP_COMPILE) -o $$tmp/requirements-dev.lock requirements-dev.txt && \
+	diff -u requirements.lock $$tmp/requirements.lock && diff -u requirements-dev.lock $$tmp/requirements-dev.lock \
+	  && echo "lock-check: requirements.lock and requirements-dev.lock are current" \
+	  || { echo "lock-check: the locks are stale: run make lock and commit them" >&2; rm -rf $$tmp; exit 1; }; \
+	rm -rf $$tmp
 
 install: $(VENV)/.installed
 
@@ -70,11 +91,13 @@ ci:
 # make bench BENCH_ARGS="--sets small,large --db sqlite,mariadb --mariadb-url mysql+pymysql://..."
 # Through the shipped nginx site, 1 and 2 processes, from many / one client address:
 # make bench BENCH_ARGS="--nginx 1,2 --only activity,org"   (needs nginx: apt-get install -y nginx)
+# make bench BENCH_MODE=eventlet,gevent,threading  (the server modes to compare; README "Server modes")
 # Load runs need wrk (apt-get install -y wrk; else a slower Python generator is used);
 # bench-realtime needs Redis (REDIS_URL). See bench/RESULTS.md.
 BENCH_ARGS ?=
+BENCH_MODE ?= eventlet
 bench: install-test
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py --mode $(BENCH_MODE) $(BENCH_ARGS)
 
 bench-cpu: install-test
 	$(PY) bench/cpu.py $(BENCH_ARGS)
@@ -83,4 +106,4 @@ bench-realtime: install-test
 	$(PY) bench/realtime.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache $(JS_DIR)/node_modules
+	rm -rf $(VENV) .venv-3.* .pytest_cache $(JS_DIR)/node_modules

@@ -26,11 +26,37 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
 
 
+class SettingError(ValueError):
+    """A setting whose value cannot be read; the message names the variable."""
+
+
 def env_int(name, default):
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingError(
+            f"setting {name}={value!r} is not a whole number (see README, Configuration)"
+        ) from None
+
+
+def env_float(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return float(default)
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"setting {name}={value!r} is not a number (see README, Configuration)") from None
+
+
+def env_choice(name, default, choices):
+    value = env(name, default)
+    if value not in choices:
+        raise SettingError(f"setting {name}={value!r} is not one of {', '.join(choices)}")
+    return value
 
 
 def env_list(name, default=""):
@@ -46,13 +72,13 @@ class Config:
     REDIS_URL = env("REDIS_URL")
     HOST = env("HOST", "127.0.0.1")
     PORT = env_int("PORT", 5000)
-    SOCKETIO_ASYNC_MODE = env("SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_ASYNC_MODE = env_choice("SOCKETIO_ASYNC_MODE", "threading", ("eventlet", "gevent", "threading"))
     CORS_ORIGINS = env_list("CORS_ORIGINS", "*")
     TOKEN_TTL_DAYS = env_int("TOKEN_TTL_DAYS", 30)
     # Admin console sessions (issue 13): end after this long without use (every request
     # and the console's `identify` renew it), and at the latest this long after login.
-    ADMIN_TOKEN_IDLE_HOURS = float(env("ADMIN_TOKEN_IDLE_HOURS", "24"))
-    ADMIN_TOKEN_MAX_DAYS = float(env("ADMIN_TOKEN_MAX_DAYS", "7"))
+    ADMIN_TOKEN_IDLE_HOURS = env_float("ADMIN_TOKEN_IDLE_HOURS", 24)
+    ADMIN_TOKEN_MAX_DAYS = env_float("ADMIN_TOKEN_MAX_DAYS", 7)
     SHOW_ALL = env_bool("SHOW_ALL", True)
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
@@ -60,7 +86,7 @@ class Config:
     WECHAT_APPID = env("WECHAT_APPID", "")
     WECHAT_SECRET = env("WECHAT_SECRET", "")
     WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
-    WECHAT_TIMEOUT_SECONDS = float(env("WECHAT_TIMEOUT_SECONDS", "5"))
+    WECHAT_TIMEOUT_SECONDS = env_float("WECHAT_TIMEOUT_SECONDS", 5)
     WECHAT_TOKEN_REFRESH_SECONDS = env_int("WECHAT_TOKEN_REFRESH_SECONDS", 3600)
     # WeChat subscribe messages (docs/notices.md, "Outside the app"): notice type ->
     # template id (`1=<id>,2=<id>,...`; empty: none are sent), the template keywords and
@@ -81,7 +107,7 @@ class Config:
     MAIL_USERNAME = env("MAIL_USERNAME")
     MAIL_PASSWORD = env("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "一苇以航 <noreply@reedsailing.local>")
-    MAIL_TIMEOUT_SECONDS = float(env("MAIL_TIMEOUT_SECONDS", "10"))
+    MAIL_TIMEOUT_SECONDS = env_float("MAIL_TIMEOUT_SECONDS", 10)
     ALLOWED_EMAIL_DOMAINS = env_list("ALLOWED_EMAIL_DOMAINS", "buaa.edu.cn")
     VERIFY_CODE_TTL_SECONDS = env_int("VERIFY_CODE_TTL_SECONDS", 300)
     VERIFY_RESEND_SECONDS = env_int("VERIFY_RESEND_SECONDS", 60)
@@ -89,7 +115,7 @@ class Config:
 
     # Uploads
     UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
-    MAX_UPLOAD_MB = float(env("MAX_UPLOAD_MB", "15"))  # phone originals; nginx allows 16m
+    MAX_UPLOAD_MB = env_float("MAX_UPLOAD_MB", 15)  # phone originals; nginx allows 16m
     PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     # 博雅 course site (crawler) and the scheduler
@@ -103,7 +129,7 @@ class Config:
         "cigoyWTM+8bv2+sf6nQBRDWTY4KmNV7DBk1eDnTIQo6ENA31k5/tYCLEXgjPbEjCK9spiyB62fCT6cqOhbamJB0l"
         "cDJRO6Vo1m3dy+fD0jbxfDVBBNtyltIsDQIDAQAB",
     )
-    BYKC_TIMEOUT_SECONDS = float(env("BYKC_TIMEOUT_SECONDS", "10"))
+    BYKC_TIMEOUT_SECONDS = env_float("BYKC_TIMEOUT_SECONDS", 10)
     BOYA_CRAWL_MINUTES = env_int("BOYA_CRAWL_MINUTES", 10)
     REMINDER_MINUTES = env_int("REMINDER_MINUTES", 60)
     # Calendar feeds (docs/api.md §22): days after its end an activity stays in a feed.
@@ -129,7 +155,7 @@ class Config:
 
     # 博雅 crawler: retries of a network error or 5xx, waiting backoff, 2*backoff, ... seconds
     BYKC_RETRIES = env_int("BYKC_RETRIES", 2)
-    BYKC_RETRY_BACKOFF_SECONDS = float(env("BYKC_RETRY_BACKOFF_SECONDS", "1"))
+    BYKC_RETRY_BACKOFF_SECONDS = env_float("BYKC_RETRY_BACKOFF_SECONDS", 1)
 
     # Messages (realtime): the Redis pub/sub channel of the Socket.IO message queue (and,
     # with ":legacy" appended, of the legacy WebSocket bridge). Pub/sub ignores the Redis
@@ -152,7 +178,7 @@ class Config:
     # Uploads are scaled down to this longest side (pixels) when re-encoded.
     UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 1920)
     # Socket timeout of every Redis client (Socket.IO queue, rate limits, shared values).
-    REDIS_SOCKET_TIMEOUT_SECONDS = float(env("REDIS_SOCKET_TIMEOUT_SECONDS", "5"))
+    REDIS_SOCKET_TIMEOUT_SECONDS = env_float("REDIS_SOCKET_TIMEOUT_SECONDS", 5)
     # Strict-Transport-Security on answers served over https (0 turns it off).
     HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
 
@@ -163,11 +189,22 @@ class Config:
     DB_POOL_SIZE = env_int("DB_POOL_SIZE", 20)
     DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
 
+    # Servers and operations (README "Server modes", docs/operations.md "Logs, metrics and
+    # errors"): gunicorn's threads in the threading mode, the log format, the bearer token
+    # of GET /metrics (unset: /metrics is off), the optional Sentry error reports.
+    GUNICORN_THREADS = env_int("GUNICORN_THREADS", 50)
+    LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+    METRICS_TOKEN = env("METRICS_TOKEN")
+    SENTRY_DSN = env("SENTRY_DSN")
+    SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", "production")
+    SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0)
+
 
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
-    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "sqlite://")
+    # Never DATABASE_URL: the suite drops and recreates every table of its database.
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     SOCKETIO_ASYNC_MODE = "threading"
     WECHAT_APPID = ""
     WECHAT_SECRET = ""

@@ -1,31 +1,56 @@
-"""The server entry point: REST and Socket.IO in one process.
+"""The server entry point: REST and Socket.IO in one process (README, "Server modes").
 
-`python wsgi.py` serves on HOST:PORT. Only this file imports eventlet, and only when
-SOCKETIO_ASYNC_MODE is `eventlet` (the default here); set it to `threading` (or
-`gevent`, after installing it) to switch without touching the code.
+`python wsgi.py` serves on HOST:PORT in the mode SOCKETIO_ASYNC_MODE names:
+
+- `eventlet` (the default): eventlet's WSGI server, the standard library monkey-patched;
+- `gevent`: gevent's WSGI server, the standard library monkey-patched before the app is
+  imported (Redis, the database driver and Socket.IO's message queue then cooperate);
+- `threading`: gunicorn with one `gthread` worker of GUNICORN_THREADS threads, never
+  Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50
+  --no-control-socket wsgi:app` is the same server started by hand.
+
+Imported as a module (`gunicorn wsgi:app`, `flask --app wsgi`, a test) the mode is
+`threading`: nothing is monkey-patched there.
 """
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from dotenv import load_dotenv
 
+MODES = ("eventlet", "gevent", "threading")
+
 load_dotenv(Path(__file__).resolve().parent / ".env")
 if __name__ == "__main__":
     os.environ.setdefault("SOCKETIO_ASYNC_MODE", "eventlet")
+    if os.environ["SOCKETIO_ASYNC_MODE"] not in MODES:
+        sys.exit(
+            f"setting SOCKETIO_ASYNC_MODE={os.environ['SOCKETIO_ASYNC_MODE']!r} is not one of {', '.join(MODES)}"
+        )
     if os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
         import eventlet
 
         eventlet.monkey_patch()
+    elif os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
 else:
-    # Imported by `flask --app wsgi` or a test: nothing is monkey-patched there.
     os.environ["SOCKETIO_ASYNC_MODE"] = "threading"
 
-from reedsailing import create_app  # noqa: E402
+try:
+    from reedsailing import create_app, warn_about_development_modes
+except ValueError as error:  # config.SettingError: a bad value in the environment or .env
+    if type(error).__name__ != "SettingError":
+        raise
+    sys.exit(str(error))
 from reedsailing.extensions import socketio  # noqa: E402
 
 app = create_app()
+if __name__ != "__main__" and "gunicorn" in sys.modules:  # `gunicorn wsgi:app` by hand
+    warn_about_development_modes(app)
 
 
 def name_socketio_sessions(flask_app, server):
@@ -52,12 +77,71 @@ if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     # Yielding once per request brings p99 to ~40 ms at the same throughput. Before the
     # view, not at teardown: then the request holds no pooled database connection yet.
     app.before_request(lambda: eventlet.sleep(0))
+elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
+    import gevent
+
+    app.before_request(lambda: gevent.sleep(0))  # the same fairness yield under gevent
 
 
-def main():
+def serve_with_gunicorn(host: str, port: int, threads: int) -> None:
+    """The threading mode: gunicorn's gthread worker, one process (Socket.IO's long-polling
+    needs every request of a session in the same process)."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "worker_class": "gthread",
+                "workers": 1,
+                "threads": threads,
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "keepalive": 5,
+                "accesslog": None,  # our own access log line (reedsailing.core.observability)
+                # gunicorn 27's control socket sits at one fixed path per user: two
+                # instances (reedsailing-web@8001, @8002) would fight over it.
+                "control_socket_disable": True,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+def serve_with_gevent(host: str, port: int) -> None:
+    """The gevent mode: gevent's WSGI server (WebSockets through simple-websocket) on a
+    listener with TCP_NODELAY. Without it each answer, written in two parts, waits for
+    the client's delayed ACK: a flat ~40 ms per request on keep-alive connections."""
+    import socket
+
+    from gevent import pywsgi
+    from gevent import socket as gevent_socket
+
+    listener = gevent_socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
+    listener.bind((host, port))
+    listener.listen(1024)
+    pywsgi.WSGIServer(listener, app, log=None).serve_forever()
+
+
+def main() -> None:
     host, port = app.config["HOST"], app.config["PORT"]
-    print(f"ReedSailing API on http://{host}:{port}/api/  Swagger UI: http://{host}:{port}/apidocs/")
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False)
+    mode = os.environ["SOCKETIO_ASYNC_MODE"]
+    print(
+        f"ReedSailing API ({mode}) on http://{host}:{port}/api/  Swagger UI: http://{host}:{port}/apidocs/",
+        flush=True,
+    )
+    warn_about_development_modes(app)
+    if mode == "threading":
+        serve_with_gunicorn(host, port, app.config["GUNICORN_THREADS"])
+    elif mode == "gevent":
+        serve_with_gevent(host, port)
+    else:
+        socketio.run(app, host=host, port=port, log_output=False)
 
 
 if __name__ == "__main__":

@@ -74,11 +74,12 @@ def prepare_database(database_url, preset="small", overrides=None):
 class Server(ServerProcess):
     """One `python wsgi.py` process on a free loopback port, logging to bench/out/."""
 
-    def __init__(self, env, script="wsgi.py"):
+    def __init__(self, env, script="wsgi.py", mode="eventlet"):
         OUT.mkdir(parents=True, exist_ok=True)
         self.log_path = OUT / f"server-{time.time_ns()}.log"
         super().__init__(env, log=open(self.log_path, "w+b"))  # noqa: SIM115 - closed with the process
-        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": "eventlet"}
+        # The server mode (README "Server modes"): eventlet, gevent or threading (gunicorn gthread)
+        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": mode}
         self.script = ROOT / script
 
     def rss_mb(self):

@@ -337,11 +337,12 @@ def run_python(base_url, conns, seconds, workdir=None):
 
 
 # ---- one run -------------------------------------------------------------------------
-def bench_one(preset, backend, database_url, args, generator):
-    print(f"\n== {preset} on {backend}: building the demo campus ...", flush=True)
+def bench_one(preset, backend, database_url, args, generator, mode="eventlet"):
+    print(f"\n== {preset} on {backend}, {mode} server: building the demo campus ...", flush=True)
     counts, build_seconds = prepare_database(database_url, preset)
     print(f"   {counts} in {build_seconds:.1f} s", flush=True)
-    server = Server(base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")).start()
+    server = Server(base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1"), mode=mode).start()
+    backend = backend if mode == "eventlet" else f"{backend} ({mode})"
     rows = []
     try:
         targets = pick_targets(database_url)
@@ -652,6 +653,11 @@ def main():
         default=["many", "one"],
         help="with --nginx: client addresses of the connections, many and/or one",
     )
+    parser.add_argument(
+        "--mode",
+        default="eventlet",
+        help="comma-separated server modes: eventlet,gevent,threading (README, Server modes)",
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") and not args.python_load:
@@ -675,7 +681,8 @@ def main():
                 if args.nginx is not None:
                     runs.append(bench_nginx(preset, backend, url, args))
                 else:
-                    runs.append(bench_one(preset, backend, url, args, generator))
+                    for mode in args.mode.split(","):
+                        runs.append(bench_one(preset, backend, url, args, generator, mode))
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if args.nginx is not None:

@@ -30,15 +30,13 @@ def create_app(config_class=Config):
     register_error_handlers(app)
     register_commands(app)
     register_apidocs(app)
-    warn_about_development_modes(app)
     return app
 
 
 def configure_logging(app):
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from reedsailing.core.observability import configure_logging as configure
+
+    configure(app)
 
 
 def uses_embedded_database(app):
@@ -111,10 +109,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def register_extensions(app):
     from flask_cors import CORS
 
-    from reedsailing.core import ratelimit, web
+    from reedsailing.core import observability, ratelimit, web
     from reedsailing.extensions import mail
 
     web.init_app(app)
+    observability.init_app(app)  # the access log line, request metrics, Sentry (SENTRY_DSN)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
@@ -165,6 +164,7 @@ def register_blueprints(app):
     from reedsailing.messages import events  # noqa: F401  (registers the Socket.IO handlers)
     from reedsailing.messages.routes import bp as messages_bp
     from reedsailing.meta.routes import bp as meta_bp
+    from reedsailing.ops.routes import bp as ops_bp
     from reedsailing.organizations.routes import bp as organizations_bp
     from reedsailing.participation.routes import bp as participation_bp
     from reedsailing.recommendations.routes import bp as recommendations_bp
@@ -190,6 +190,7 @@ def register_blueprints(app):
         messages_bp,
         subscriptions_bp,
         feeds_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -207,30 +208,24 @@ def register_commands(app):
 
 
 def register_apidocs(app):
-    from flasgger import Swagger
+    """The OpenAPI document at /apispec_1.json and Swagger UI 5 at /apidocs/, served from
+    the pinned flask-swagger-ui package (no CDN)."""
+    from flask import jsonify
+    from flask_swagger_ui import get_swaggerui_blueprint
 
-    from reedsailing.core.apidoc import build_spec
+    from reedsailing.core.apidoc import SWAGGER_UI_CONFIG, build_spec
 
-    Swagger(
-        app,
-        template=build_spec(app),
-        config={
-            "openapi": "3.0.3",
-            "headers": [],
-            "specs": [
-                {"endpoint": "apispec_1", "route": "/apispec_1.json", "rule_filter": lambda rule: False}
-            ],
-            "static_url_path": "/flasgger_static",
-            "swagger_ui": True,
-            "specs_route": "/apidocs/",
-            # flasgger renders a missing `auth` as the JS `None` (an uncaught ReferenceError)
-            "auth": {},
-            "title": "一苇以航 ReedSailing API",
-        },
-    )
+    spec = build_spec(app)
+
+    @app.get("/apispec_1.json")
+    def apispec():
+        return jsonify(spec)
+
+    app.register_blueprint(get_swaggerui_blueprint("/apidocs", "/apispec_1.json", config=SWAGGER_UI_CONFIG))
 
 
 def warn_about_development_modes(app):
+    """The development-login banner: only the server prints it (wsgi.py), not the CLI."""
     if not app.config.get("WECHAT_APPID") and not app.testing:
         log.warning(
             "WECHAT_APPID is not set: DEVELOPMENT LOGIN MODE, the login code itself is the "

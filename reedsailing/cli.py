@@ -6,9 +6,10 @@ Each feature keeps its commands in its own cli.py; this module only registers th
 import click
 from flask import Flask
 
-from reedsailing.admin.cli import create_admin_command
+from reedsailing.admin.cli import admins_cli, create_admin_command
 from reedsailing.boya.cli import crawl_boya_command
 from reedsailing.demo.cli import demo_data_command
+from reedsailing.ops.cli import doctor_command, openapi_command
 from reedsailing.organizations import cli as organizations_cli
 from reedsailing.scheduler.cli import scheduler_command
 
@@ -16,6 +17,9 @@ from reedsailing.scheduler.cli import scheduler_command
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(admins_cli)
+    app.cli.add_command(doctor_command)
+    app.cli.add_command(openapi_command)
     app.cli.add_command(crawl_boya_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(organizations_cli.orgs_cli)

@@ -1,5 +1,7 @@
 """Shared fixtures. The suite runs on SQLite by default and on MariaDB when
-DATABASE_URL names one (as .ci/run does); Redis tests run when REDIS_URL is set."""
+TEST_DATABASE_URL names one (as .ci/run does); Redis tests run when REDIS_URL is set.
+DATABASE_URL (the development or production database, often in .env) is never used:
+the suite drops every table of the database it runs on."""
 
 import os
 from contextlib import contextmanager
@@ -14,7 +16,11 @@ from reedsailing.seed import seed
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.smtp_sink import SmtpSink
 
-DATABASE_URL = os.environ.get("DATABASE_URL")
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+if DATABASE_URL and os.environ.get("DATABASE_URL") == DATABASE_URL:
+    raise pytest.UsageError(
+        "TEST_DATABASE_URL is the same as DATABASE_URL: the suite would drop that database's tables"
+    )
 REDIS_URL = os.environ.get("REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

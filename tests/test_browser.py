@@ -192,7 +192,27 @@ def check_swagger(browser):
         "[...document.querySelectorAll('.opblock-summary-path')].map(e => e.innerText.replace(/\\u200b/g, ''))"
     )
     assert "/api/show/" in paths and "/api/health/" in paths, paths
-    assert "一苇以航" in browser.evaluate("document.body.innerText")
+    text = browser.evaluate("document.body.innerText")
+    assert "一苇以航" in text
+    assert (
+        "development login: the code `demo-<n>` is the openid" in text.replace("\n", " ")
+        or "demo-<n>" in text
+    )
+    # Swagger UI 5 from the pinned package, keeping the token across reloads
+    assert browser.evaluate("window.ui.getConfigs().persistAuthorization") is True
+    assert browser.evaluate("document.querySelector('meta[name=version]').content").startswith("5.")
+    # The login operation shows its request and response examples (demo-1)
+    browser.evaluate(
+        "[...document.querySelectorAll('.opblock-summary-path')]"
+        ".find(e => e.innerText.replace(/\u200b/g, '') === '/api/userLogin/')"
+        ".closest('.opblock-summary').querySelector('button').click()"
+    )
+    body = browser.wait_for(
+        "(() => { const b = document.querySelector('.opblock.is-open .opblock-body');"
+        " return b && b.innerText.includes('demo-1') && b.innerText.includes('userExist') ? b.innerText : ''; })()"
+    )
+    assert body, "the login example did not show"
+    assert '"code": "demo-1"' in body and '"token"' in body
 
 
 PAGES = [

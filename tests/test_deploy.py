@@ -9,7 +9,7 @@ import pytest
 from config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTING = re.compile(r"\benv(?:_bool|_int|_list)?\(\s*\"([A-Z][A-Z0-9_]*)\"")
+SETTING = re.compile(r"\benv(?:_bool|_int|_float|_list|_choice)?\(\s*\"([A-Z][A-Z0-9_]*)\"")
 
 
 def settings():
@@ -59,7 +59,6 @@ def test_nginx_and_units_fit_the_app():
         "/ws/",
         "/uploads/",
         "/apidocs/",
-        "/flasgger_static/",
         "= /apispec_1.json",
     ):
         assert f"location {location} " in nginx, location

@@ -1,7 +1,7 @@
 """Across processes: two real server processes (eventlet) share the database and Redis;
 a client on process 2 receives what process 1 and a non-server process (as the
-scheduler) notify. Needs Redis (REDIS_URL); the database is MariaDB when DATABASE_URL
-is set, otherwise a SQLite file all the processes open."""
+scheduler) notify. Needs Redis (REDIS_URL); the database is MariaDB when
+TEST_DATABASE_URL is set, otherwise a SQLite file all the processes open."""
 
 import subprocess
 import sys

@@ -20,7 +20,7 @@ MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 
 @pytest.fixture
 def empty_database_url(tmp_path):
-    url = os.environ.get("DATABASE_URL")
+    url = os.environ.get("TEST_DATABASE_URL")
     if not url or url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return

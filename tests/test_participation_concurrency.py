@@ -1,6 +1,6 @@
 """Capacity under load: 200 concurrent joins for 50 places against a real server process
 (`python wsgi.py`, eventlet) sharing this test's database (the SQLite file, or the
-MariaDB of DATABASE_URL)."""
+MariaDB of TEST_DATABASE_URL)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta

@@ -38,6 +38,12 @@ class OptionalId(fields.Field):
     """An optional foreign key: null, "" and the app's pseudo ids (-1, -2) mean "none"."""
 
     default_error_messages = {"invalid": "请填写合法的 id。"}
+    openapi = {
+        "type": "integer",
+        "nullable": True,
+        "example": 1,
+        "description": "An id, or none: null, an empty string and the app's pseudo ids (-1, -2).",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):

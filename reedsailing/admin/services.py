@@ -3,11 +3,11 @@
 import logging
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reedsailing.core import ratelimit
 from reedsailing.core.db import commit_or
-from reedsailing.core.errors import field_error
+from reedsailing.core.errors import bad_request, field_error, not_found
 from reedsailing.core.wire import admin_login_refused
 from reedsailing.extensions import db
 from reedsailing.models import Admin
@@ -45,3 +45,36 @@ def authenticate(username: str, password: str) -> Admin:
         ratelimit.count_failure()
         raise admin_login_refused()
     return admin
+
+
+ADMIN_NOT_FOUND = "没有这个管理员。"
+
+
+def list_admins() -> list[Admin]:
+    """Every super admin, oldest first."""
+    return list(db.session.execute(select(Admin).order_by(Admin.id)).scalars())
+
+
+def admin_named(username: str) -> Admin:
+    """The admin with this username; 404 otherwise."""
+    admin = db.session.execute(select(Admin).where(Admin.username == username.strip())).scalar_one_or_none()
+    if admin is None:
+        raise not_found(ADMIN_NOT_FOUND)
+    return admin
+
+
+def reset_password(username: str, password: str) -> Admin:
+    """Give an admin a new password; their console tokens stay valid until they expire."""
+    admin = admin_named(username)
+    admin.set_password(password)
+    db.session.commit()
+    return admin
+
+
+def delete_admin(username: str) -> None:
+    """Remove an admin; the last one stays (the console would have nobody to log in)."""
+    admin = admin_named(username)
+    if db.session.execute(select(func.count(Admin.id))).scalar_one() <= 1:
+        raise bad_request("不能删除最后一个管理员。")
+    db.session.delete(admin)
+    db.session.commit()

@@ -1,4 +1,4 @@
-"""`python manage.py crawl-boya --once`: fetch the courses and import them now."""
+"""`python manage.py crawl-boya`: fetch the courses and import them now."""
 
 import click
 from flask import current_app
@@ -16,13 +16,14 @@ from reedsailing.boya.services import (
 
 
 @click.command("crawl-boya")
-@click.option("--once", is_flag=True, help="Fetch and import once, then exit.")
-def crawl_boya_command(once):
-    """Import the 博雅 courses from the course site (BYKC_* settings)."""
-    if not once:
-        raise click.UsageError(
-            "pass --once for one import now; `python manage.py scheduler` imports every BOYA_CRAWL_MINUTES"
-        )
+@click.option(
+    "--once", is_flag=True, hidden=True, help="Accepted for old scripts; one import is all it does."
+)
+def crawl_boya_command(once: bool) -> None:
+    """Import the 博雅 courses from the course site now (BYKC_* settings).
+
+    `python manage.py scheduler` imports every BOYA_CRAWL_MINUTES on its own.
+    """
     config = current_app.config
     if not credentials_configured(config):
         raise click.ClickException("BYKC_USERNAME and BYKC_PASSWORD are not set (see README, 博雅)")

@@ -15,6 +15,14 @@ class Score(fields.Field):
     """A rating 0-5 in steps of 0.5 (0 = not rated), as a number or a numeric string."""
 
     default_error_messages = {"invalid": "评分须为 0 到 5 之间、以 0.5 为步长的数字。"}
+    openapi = {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 5,
+        "multipleOf": 0.5,
+        "example": 4.5,
+        "description": "0-5 in steps of 0.5; 0 means not rated. A numeric string is accepted too.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 10:

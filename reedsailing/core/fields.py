@@ -66,6 +66,14 @@ class DateTime(fields.Field):
     """Naive Beijing time: in as `YYYY-MM-DD[T ]HH:MM[:SS]`, out as `YYYY-MM-DDTHH:MM:SS`."""
 
     default_error_messages = {"invalid": "日期时间格式错误，应为 YYYY-MM-DDTHH:MM[:SS]。"}
+    # What the API document shows for this field (read by core/apidoc.py).
+    openapi = {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$",
+        "example": "2026-12-01T19:00:00",
+        "description": "Beijing time without a zone; answers always `YYYY-MM-DDTHH:MM:SS`, "
+        "requests may leave out the seconds or use a space for the `T`.",
+    }
 
     def _serialize(self, value, attr, obj, **kwargs):
         return format_time(value)
@@ -86,6 +94,12 @@ class DecimalString(fields.Field):
     """A decimal in as a number or numeric string, out as a string (as DRF did)."""
 
     default_error_messages = {"invalid": "请填写合法的数字。", "range": "数值超出范围。"}
+    openapi = {
+        "type": "string",
+        "example": "116.344000",
+        "description": "A decimal (coordinates: degrees) as a string with fixed places; requests "
+        "may send a number or a numeric string.",
+    }
 
     def __init__(self, *, places=6, minimum=None, maximum=None, **kwargs):
         super().__init__(**kwargs)

@@ -31,6 +31,13 @@ class UserSchema(Schema):
 class MaskedEmail(fields.Field):
     """An address as others may see it (`mask_email`); answers only."""
 
+    openapi = {
+        "type": "string",
+        "nullable": True,
+        "example": "z***@buaa.edu.cn",
+        "description": "The mail address, masked for anyone but its owner.",
+    }
+
     def __init__(self, **kwargs):
         super().__init__(dump_only=True, allow_none=True, **kwargs)
 
@@ -40,6 +47,9 @@ class MaskedEmail(fields.Field):
 
 class Hidden(fields.Field):
     """A field others may not read (answered as null, so the shape stays); answers only."""
+
+    # What the API document shows for this field (read by core/apidoc.py).
+    openapi = {"type": "string", "nullable": True, "description": "Not shown to this caller: always null"}
 
     def __init__(self, **kwargs):
         super().__init__(dump_only=True, allow_none=True, **kwargs)

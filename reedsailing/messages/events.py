@@ -20,6 +20,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from reedsailing.core.auth import user_from_token
 from reedsailing.core.fields import MAX_ID
+from reedsailing.core.observability import SOCKETIO_CONNECTIONS, SOCKETIO_CONNECTS
 from reedsailing.extensions import socketio
 from reedsailing.messages.schemas import MAX_READ_IDS
 from reedsailing.messages.services import mark_read, room_of, unread_notices
@@ -55,7 +56,15 @@ def on_connect(auth: Any = None) -> None:
         raise ConnectionRefusedError("非法token")
     session[SESSION_KEY] = user.id
     join_room(room_of(user.id))
+    SOCKETIO_CONNECTS.inc()
+    SOCKETIO_CONNECTIONS.inc()
     emit("notifications", unread_notices(user.id))
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_: Any) -> None:
+    if session.get(SESSION_KEY) is not None:  # only the accepted ones were counted
+        SOCKETIO_CONNECTIONS.dec()
 
 
 def _caller_id() -> int | None:

@@ -16,6 +16,7 @@ from flask import has_app_context
 from sqlalchemy import CursorResult, event, insert, select, update
 from sqlalchemy.orm import Session
 
+from reedsailing.core.observability import NOTICES_PUSHED
 from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations.mail import send_many_in_background
@@ -140,6 +141,7 @@ def push(payload: dict[str, Any], recipients: Iterable[int]) -> None:
         # does not answer costs one timeout (REDIS_SOCKET_TIMEOUT_SECONDS), not one each.
         try:
             socketio.emit("notification", payload, to=rooms)
+            NOTICES_PUSHED.inc(len(rooms))
         except Exception:  # a broken queue must not turn a committed change into a 500
             log.exception("push of notice %s to %d users failed", payload.get("id"), len(rooms))
     if has_app_context():

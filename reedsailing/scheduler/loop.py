@@ -18,6 +18,7 @@ from flask import Flask
 
 from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
+from reedsailing.core.observability import JOB_RUNS
 from reedsailing.scheduler import jobs as tasks
 from reedsailing.subscriptions.services import templates as subscribe_templates
 
@@ -83,11 +84,14 @@ class Scheduler:
             try:
                 if not store.acquire_lock(job.lock_name, self.owner, job.lease_seconds):
                     log.info("job %s: another scheduler holds it; skipped", job.name)
+                    JOB_RUNS.labels(job.name, "skipped").inc()
                     return False
                 job.func()
+                JOB_RUNS.labels(job.name, "ok").inc()
                 return True
             except Exception:
                 log.exception("job %s failed; the scheduler goes on", job.name)
+                JOB_RUNS.labels(job.name, "failed").inc()
                 return False
 
     def run_all(self) -> None:

@@ -408,8 +408,8 @@ def scenario(site, http_site, cert, admin_password, wechat, smtp, nginx, servers
     step("Swagger UI, its static files and the spec; gzip on JSON")
     page = api("GET", "/apidocs/").text
     check("swagger" in page.lower(), "no Swagger UI")
-    statics = re.findall(r'(?:src|href)="(/flasgger_static/[^"]+)"', page)
-    check(statics, "Swagger UI names no /flasgger_static/ file")
+    statics = re.findall(r'(?:src|href)="(/apidocs/[^"]+)"', page)
+    check(statics, "Swagger UI names no /apidocs/ static file")
     for path in statics:
         api("GET", path)
     spec = api("GET", "/apispec_1.json", headers={"Accept-Encoding": "gzip"})
