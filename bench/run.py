@@ -19,8 +19,8 @@ and so reads lower: compare ratios, not absolute figures, across the two.
 """
 
 import argparse
-import os
 import json
+import os
 import re
 import shutil
 import statistics

@@ -4,7 +4,7 @@ from reedsailing.models.activities import Activity, Address, Category, Comment, 
 from reedsailing.models.blocks import Block
 from reedsailing.models.messages import Delivery, Notice
 from reedsailing.models.organizations import Feedback, Follow, Organization, OrgApplication, OrgManager
-from reedsailing.models.system import Admin, EmailCode, KeyValue
+from reedsailing.models.system import Admin, DataVersion, EmailCode, KeyValue
 from reedsailing.models.users import User
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Block",
     "Category",
     "Comment",
+    "DataVersion",
     "Delivery",
     "EmailCode",
     "Feedback",

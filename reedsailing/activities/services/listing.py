@@ -6,13 +6,14 @@ number of rows, plus at most one existence check; the routes dump the rows.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
 from reedsailing.activities.schemas import activity_rows
+from reedsailing.core.cache import valid_until
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import bad_request, not_found
 from reedsailing.core.queries import contains, paginate
@@ -21,6 +22,7 @@ from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, Follow, Organization, Participation, User
 
 Rows = list[Row[Any]]
+_TICK = timedelta(microseconds=1)
 Partition = dict[str, Rows]
 
 
@@ -50,8 +52,14 @@ def partition(rows: Iterable[Row[Any]]) -> Partition:
     """Split into `{unstart, cur, end}` by the activities' times (docs/api.md §2)."""
     moment = now()
     buckets: Partition = {"unstart": [], "cur": [], "end": []}
+    changes: datetime | None = None  # the next moment a row changes bucket by itself
     for row in rows:
-        buckets[status_of(row, moment)].append(row)
+        status = status_of(row, moment)
+        buckets[status].append(row)
+        if status != "end":
+            change = row.begin_time if status == "unstart" else row.end_time + _TICK
+            changes = change if changes is None or change < changes else changes
+    valid_until(changes)
     return buckets
 
 
