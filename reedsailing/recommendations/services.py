@@ -23,18 +23,22 @@ How an activity is ranked (everything is deterministic; ties break on begin time
    plus 0.3 * ln(1 + upcoming participants). With no interests that is popularity.
 
 Cost (docs/caching.md): what is the same for every user (the open activities with
-their scoring columns and answer rows, the average scores, every organization's
-follower count and answer) is a per-process pool, rebuilt only when the data versions of
-the tables it reads change. A request reads the versions and the user's own rows (one
-UNION query) and ranks the pool's open activities in Python: 3 SQL statements with the
-token look-up, whatever the size of the campus. The answer is the one the ranking above
-gives on the committed data of the request's moment.
+their scoring columns, popularity and answer rows, every organization's follower count
+and answer) is a per-process pool, rebuilt when the data versions of the tables it reads
+change and at least every `POOL_SECONDS`; its build moment is "now" for the ranking
+(which activities have ended, nearness), so time moves in steps of at most
+`POOL_SECONDS`, while a committed write shows at once. A request reads the versions and
+the user's own rows (one UNION query) and ranks the pool in Python; its answer is a pure
+function of the pool and the user's rows, so it is also kept per user until a version
+changes. 3 SQL statements with the token look-up, whatever the size of the campus.
 """
 
+import heapq
 import math
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import func, literal, null, select, union_all
@@ -145,9 +149,9 @@ def _nearness(begin: datetime, moment: datetime) -> float:
 
 
 class Pool:
-    """What every user's ranking shares, read at `built` (a moment): the activities not
-    ended then with their scoring columns, popularity and answer rows; each
-    organization's follower count and answer."""
+    """What every user's ranking shares, read at `built` (the ranking's moment): the
+    activities not ended then with their scoring columns, popularity and answer rows;
+    each organization's follower count and answer."""
 
     def __init__(self) -> None:
         self.built = now()
@@ -170,19 +174,19 @@ class Pool:
             ).all()
         )
         self.rows = {row.id: row for row in rows}
-        # (id, category, keywords, org, owner, begin, end, joined count, popularity)
+        # (id, category, keywords, org, owner, begin, joined count, popularity + nearness)
         self.candidates = [
             (
                 row.id,
                 row.rec_category,
-                row.keywords,
+                tuple(set((row.keywords or "").split())),
                 row.rec_org,
                 row.rec_owner,
                 row.begin_time,
-                row.end_time,
                 row.joined_count or 0,
                 W_PARTICIPANTS * math.log1p(row.joined_count or 0)
-                + W_SCORE * float(averages.get(row.id) or 0) / 5,
+                + W_SCORE * float(averages.get(row.id) or 0) / 5
+                + W_NEARNESS * _nearness(row.begin_time, self.built),
             )
             for row in rows
         ]
@@ -196,24 +200,30 @@ class Pool:
             select(Organization).options(joinedload(Organization.owner), joinedload(Organization.block))
         ).all()
         self.orgs = {org.id: answer for org, answer in zip(orgs, orgs_schema.dump(orgs), strict=True)}
+        self.answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
 
 
+Answer = tuple[list[tuple[Row[Any], float]], list[dict[str, Any]]]
 # The tables the pool reads: a write to any of them rebuilds it (core/versions.py).
 POOL_SCOPES = (*sorted(ANSWER_TABLES), "activities.joined_count", "comments", "follows")
+# ... and the user's own rows: a write to them forgets the kept answers.
+USER_SCOPES = ("comments", "follows", "participations")
+POOL_SECONDS = 60
+MAX_KEPT_ANSWERS = 2000
 _pools: dict[tuple[tuple[str, str], ...], Pool] = {}
 _building = threading.Lock()
 
 
-def pool() -> Pool:
-    """The pool of the current data versions (built by one request of this process)."""
-    versions = read_versions(db.session.connection(), POOL_SCOPES)
+def pool(versions: dict[str, str] | None) -> Pool:
+    """The pool of these data versions (built by one request of this process), at most
+    `POOL_SECONDS` old."""
     key = tuple(sorted((versions or {}).items()))
     found = _pools.get(key) if versions is not None else None
-    if found is not None:
+    if found is not None and (now() - found.built).total_seconds() < POOL_SECONDS:
         return found
     with _building:
         found = _pools.get(key) if versions is not None else None
-        if found is None:
+        if found is None or (now() - found.built).total_seconds() >= POOL_SECONDS:
             found = Pool()
             if versions is not None:
                 _pools.clear()  # only the newest versions are ever asked for again
@@ -221,40 +231,48 @@ def pool() -> Pool:
     return found
 
 
-def recommend(user_id: int) -> tuple[list[tuple[Row[Any], float]], list[dict[str, Any]]]:
+def recommend(user_id: int) -> Answer:
     """`(activities, orgs)`: `(row, suitability)` of the chosen activities, best first,
     and the answers of the chosen organizations."""
-    moment = now()
-    shared = pool()
+    versions = read_versions(db.session.connection(), (*POOL_SCOPES, *USER_SCOPES))
+    shared = pool(versions)
+    key = (user_id, tuple(sorted((versions or {}).items())))
+    kept = shared.answers.get(key)
+    if kept is not None:
+        return kept
     interests, joined = build_interests(user_id)
+    answer = _rank(shared, user_id, interests, joined)
+    if versions is not None:
+        shared.answers[key] = answer
+        while len(shared.answers) > MAX_KEPT_ANSWERS:
+            shared.answers.popitem(last=False)
+    return answer
+
+
+def _rank(shared: Pool, user_id: int, interests: Interests, joined: set[int]) -> Answer:
+    category_share, keyword_share = interests.category_share, interests.keyword_share
+    followed, zero = interests.followed_orgs, repeat(0.0)
     scored = []
     org_interest: dict[int, list[float]] = {}
     org_upcoming: Counter[int] = Counter()
-    for (
-        activity_id,
-        category_id,
-        keywords,
-        org_id,
-        owner_id,
-        begin,
-        end,
-        joined_count,
-        popularity,
-    ) in shared.candidates:
-        if end < moment or owner_id == user_id or activity_id in joined:
+    for activity_id, category_id, keywords, org_id, owner_id, begin, joined_count, base in shared.candidates:
+        if owner_id == user_id or activity_id in joined:
             continue
-        interest = interests.interest(category_id, keywords, org_id)
-        suitability = interest + popularity + W_NEARNESS * _nearness(begin, moment)
+        interest = W_CATEGORY * category_share.get(category_id, 0.0) if category_id is not None else 0.0
+        if keyword_share:
+            interest += W_KEYWORDS * min(sum(map(keyword_share.get, keywords, zero)), 1.0)
+        if org_id is not None and org_id in followed:
+            interest += W_FOLLOWED_ORG
+        suitability = interest + base
         scored.append((-suitability, begin, activity_id, suitability))
         if org_id is not None:
             org_interest.setdefault(org_id, []).append(interest)
             org_upcoming[org_id] += joined_count
-    scored.sort()
-    chosen = [
-        (shared.rows[activity_id], round(suitability, 4))
-        for _, _, activity_id, suitability in scored[:MAX_ACTIVITIES]
+    chosen = heapq.nsmallest(MAX_ACTIVITIES, scored)
+    activities = [
+        (shared.rows[activity_id], round(suitability, 4)) for _, _, activity_id, suitability in chosen
     ]
-    return chosen, _rank_orgs(shared, interests, org_interest, org_upcoming)
+    return activities, _rank_orgs(shared, interests, org_interest, org_upcoming)
 
 
 def _rank_orgs(
