@@ -317,3 +317,15 @@ def test_local_cache_is_bounded():
         local.put(f"k{number}", "e", b"x" * 100, None, limit=1000)
     assert local.size <= 1000 and len(local.entries) == 10
     assert local.get("k99") is not None and local.get("k0") is None
+
+
+def test_status_partition_pages_each_list_and_stays_whole_without_limit(client, campus):
+    org, reader = campus["org"], campus["reader"]
+    for number in range(4):
+        make_activity(org=org, name=f"将来{number}")
+    path = f"/api/organizations/activities/status/{org.id}/"
+    whole = client.get(path, headers=headers(reader)).json
+    assert len(whole["unstart"]) == 5
+    paged = client.get(path + "?limit=2&offset=1", headers=headers(reader)).json
+    assert paged["unstart"] == whole["unstart"][1:3] and paged["cur"] == [] and paged["end"] == []
+    assert client.get(path + "?limit=0", headers=headers(reader)).status_code == 400

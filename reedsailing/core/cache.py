@@ -163,7 +163,7 @@ def cached(scopes: Iterable[str]) -> Callable[[Callable[..., Any]], Callable[...
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):
                 return result  # a status or headers of its own: not cached
-            body = current_app.json.response(result).get_data()
+            body = current_app.json.response(result).get_data()  # type: ignore[attr-defined]
             etag = hashlib.sha1(body).hexdigest()[:24]
             _store(key, etag, body, g.cache_valid_until)
             return _answer(etag, body)

@@ -165,7 +165,7 @@ class Pool:
             )
             .where(Activity.end_time >= self.built)
         )
-        averages = dict(
+        averages: dict[int, Any] = dict(
             db.session.execute(
                 select(Comment.act_id, func.avg(Comment.score))
                 .join(Activity, Activity.id == Comment.act_id)

@@ -16,7 +16,7 @@ from reedsailing.activities.schemas import activity_rows
 from reedsailing.core.cache import valid_until
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import bad_request, not_found
-from reedsailing.core.queries import contains, paginate
+from reedsailing.core.queries import contains, page_slice, paginate
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, Follow, Organization, Participation, User
@@ -66,12 +66,13 @@ def partition(rows: Iterable[Row[Any]]) -> Partition:
 def _filtered(
     where: Iterable[Any], term: str | None, status: bool, order: Iterable[Any] = (Activity.id,)
 ) -> Rows | Partition:
-    """The rows (paged), or their status partition when `status` (never paged)."""
+    """The rows, or their status partition when `status`; `?limit=&offset=` pages the
+    rows, or each bucket of the partition (docs/api.md §1.4)."""
     statement = activity_rows().where(*where).order_by(*order)
     if term is not None:
         statement = statement.where(contains(Activity.name, term))
     if status:
-        return partition(fetch(statement))
+        return {key: page_slice(rows) for key, rows in partition(fetch(statement)).items()}
     return fetch(paginate(statement))
 
 
