@@ -329,3 +329,17 @@ def test_status_partition_pages_each_list_and_stays_whole_without_limit(client, 
     paged = client.get(path + "?limit=2&offset=1", headers=headers(reader)).json
     assert paged["unstart"] == whole["unstart"][1:3] and paged["cur"] == [] and paged["end"] == []
     assert client.get(path + "?limit=0", headers=headers(reader)).status_code == 400
+
+
+def test_a_cached_answer_costs_two_statements_whatever_its_size(client, campus, count_queries):
+    org, reader = campus["org"], campus["reader"]
+    for _ in range(30):
+        make_activity(org=org)
+    path = f"/api/blocks/activities/status/{CLUB}/"
+    client.get(path, headers=headers(reader))
+    with count_queries() as hit:
+        response = client.get(path, headers=headers(reader))
+    assert response.status_code == 200 and len(response.json["unstart"]) == 31
+    # the data versions, and the caller's token unless the session already holds the user
+    assert hit.count <= 2 and not any("FROM activities" in statement for statement in hit.statements)
+    assert any("data_versions" in statement for statement in hit.statements)
