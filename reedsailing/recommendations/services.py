@@ -22,10 +22,11 @@ How an activity is ranked (everything is deterministic; ties break on begin time
    three candidate activities (their interest part only) plus 0.5 * ln(1 + followers)
    plus 0.3 * ln(1 + upcoming participants). With no interests that is popularity.
 
-Cost (docs/caching.md): what is the same for every user (the open activities with
-their scoring columns, popularity and answer rows, every organization's follower count
-and answer) is a per-process pool, rebuilt when the data versions of the tables it reads
-change and at least every `POOL_SECONDS`; its build moment is "now" for the ranking
+Cost (docs/caching.md): what is the same for every user is kept per process: a catalog
+(the open activities' answer rows and scoring columns, every organization's answer),
+rebuilt when an activity answer's tables change; and a pool over it (popularity:
+participants and average score; follower counts), rebuilt when a data version it reads
+changes and at least every `POOL_SECONDS`; its build moment is "now" for the ranking
 (which activities have ended, nearness), so time moves in steps of at most
 `POOL_SECONDS`, while a committed write shows at once. A request reads the versions and
 the user's own rows (one UNION query) and ranks the pool in Python; its answer is a pure
@@ -148,34 +149,24 @@ def _nearness(begin: datetime, moment: datetime) -> float:
     return 1.0 / (1.0 + days / 7.0)
 
 
-class Pool:
-    """What every user's ranking shares, read at `built` (the ranking's moment): the
-    activities not ended then with their scoring columns, popularity and answer rows;
-    each organization's follower count and answer."""
+class Catalog:
+    """The activities not ended at `built` (answer rows and scoring columns) and every
+    organization's answer: changes only when an activity answer's tables change."""
 
     def __init__(self) -> None:
         self.built = now()
         rows = fetch(
             activity_rows()
             .add_columns(
-                Activity.joined_count,
                 Activity.category_id.label("rec_category"),
                 Activity.org_id.label("rec_org"),
                 Activity.owner_id.label("rec_owner"),
             )
             .where(Activity.end_time >= self.built)
         )
-        averages: dict[int, Any] = dict(
-            db.session.execute(
-                select(Comment.act_id, func.avg(Comment.score))
-                .join(Activity, Activity.id == Comment.act_id)
-                .where(Comment.score > 0, Activity.end_time >= self.built)
-                .group_by(Comment.act_id)
-            ).all()
-        )
         self.rows = {row.id: row for row in rows}
-        # (id, category, keywords, org, owner, begin, joined count, popularity + nearness)
-        self.candidates = [
+        # (id, category, keywords, org, owner, begin, end)
+        self.activities = [
             (
                 row.id,
                 row.rec_category,
@@ -183,58 +174,105 @@ class Pool:
                 row.rec_org,
                 row.rec_owner,
                 row.begin_time,
-                row.joined_count or 0,
-                W_PARTICIPANTS * math.log1p(row.joined_count or 0)
-                + W_SCORE * float(averages.get(row.id) or 0) / 5
-                + W_NEARNESS * _nearness(row.begin_time, self.built),
+                row.end_time,
             )
             for row in rows
         ]
+        orgs = db.session.scalars(
+            select(Organization).options(joinedload(Organization.owner), joinedload(Organization.block))
+        ).all()
+        self.orgs = {org.id: answer for org, answer in zip(orgs, orgs_schema.dump(orgs), strict=True)}
+
+
+class Pool:
+    """What every user's ranking shares at `built` (the ranking's moment): the catalog's
+    activities not ended then, each with its popularity + nearness; every
+    organization's follower count. Cheap next to the catalog: three narrow queries."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.built = now()
+        self.catalog = catalog
+        open_ids = select(Activity.id).where(Activity.end_time >= catalog.built)
+        counts = dict(
+            db.session.execute(
+                select(Activity.id, Activity.joined_count).where(Activity.id.in_(open_ids))
+            ).all()
+        )
+        averages: dict[int, Any] = dict(
+            db.session.execute(
+                select(Comment.act_id, func.avg(Comment.score))
+                .where(Comment.score > 0, Comment.act_id.in_(open_ids))
+                .group_by(Comment.act_id)
+            ).all()
+        )
+        # (id, category, keywords, org, owner, begin, joined count, popularity + nearness)
+        self.candidates = []
+        for activity_id, category_id, keywords, org_id, owner_id, begin, end in catalog.activities:
+            if end < self.built:
+                continue
+            joined_count = counts.get(activity_id) or 0
+            base = (
+                W_PARTICIPANTS * math.log1p(joined_count)
+                + W_SCORE * float(averages.get(activity_id) or 0) / 5
+            )
+            base += W_NEARNESS * _nearness(begin, self.built)
+            self.candidates.append(
+                (activity_id, category_id, keywords, org_id, owner_id, begin, joined_count, base)
+            )
         self.followers = db.session.execute(
             select(Organization.id, func.count(Follow.id))
             .outerjoin(Follow, Follow.org_id == Organization.id)
             .group_by(Organization.id)
             .order_by(Organization.id)
         ).all()
-        orgs = db.session.scalars(
-            select(Organization).options(joinedload(Organization.owner), joinedload(Organization.block))
-        ).all()
-        self.orgs = {org.id: answer for org, answer in zip(orgs, orgs_schema.dump(orgs), strict=True)}
+        self.rows, self.orgs = catalog.rows, catalog.orgs
         self.answers: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
 
 
 Answer = tuple[list[tuple[Row[Any], float]], list[dict[str, Any]]]
-# The tables the pool reads: a write to any of them rebuilds it (core/versions.py).
-POOL_SCOPES = (*sorted(ANSWER_TABLES), "activities.joined_count", "comments", "follows")
+# What the catalog reads (the activity answer's tables) and what else the pool reads: a
+# write to any of them rebuilds that part (core/versions.py).
+CATALOG_SCOPES = tuple(sorted(ANSWER_TABLES))
+POPULARITY_SCOPES = ("activities.joined_count", "comments", "follows")
 # ... and the user's own rows: a write to them forgets the kept answers.
 USER_SCOPES = ("comments", "follows", "participations")
 POOL_SECONDS = 60
 MAX_KEPT_ANSWERS = 2000
-_pools: dict[tuple[tuple[str, str], ...], Pool] = {}
+_catalogs: dict[tuple[str, ...], Catalog] = {}
+_pools: dict[tuple[str, ...], Pool] = {}
 _building = threading.Lock()
+
+
+def _fresh(pool: Pool | None) -> bool:
+    return pool is not None and (now() - pool.built).total_seconds() < POOL_SECONDS
 
 
 def pool(versions: dict[str, str] | None) -> Pool:
     """The pool of these data versions (built by one request of this process), at most
-    `POOL_SECONDS` old."""
-    key = tuple(sorted((versions or {}).items()))
-    found = _pools.get(key) if versions is not None else None
-    if found is not None and (now() - found.built).total_seconds() < POOL_SECONDS:
-        return found
+    `POOL_SECONDS` old; its catalog is rebuilt only when an activity answer changed."""
+    if versions is None:  # no data_versions table: nothing can be kept
+        return Pool(Catalog())
+    catalog_key = tuple(versions[scope] for scope in CATALOG_SCOPES)
+    pool_key = catalog_key + tuple(versions[scope] for scope in POPULARITY_SCOPES)
+    found = _pools.get(pool_key)
+    if _fresh(found):
+        return found  # type: ignore[return-value]
     with _building:
-        found = _pools.get(key) if versions is not None else None
-        if found is None or (now() - found.built).total_seconds() >= POOL_SECONDS:
-            found = Pool()
-            if versions is not None:
-                _pools.clear()  # only the newest versions are ever asked for again
-                _pools[key] = found
-    return found
+        found = _pools.get(pool_key)
+        if not _fresh(found):
+            catalog = _catalogs.get(catalog_key)
+            if catalog is None:
+                _catalogs.clear()  # only the newest versions are ever asked for again
+                catalog = _catalogs[catalog_key] = Catalog()
+            _pools.clear()
+            found = _pools[pool_key] = Pool(catalog)
+    return found  # type: ignore[return-value]
 
 
 def recommend(user_id: int) -> Answer:
     """`(activities, orgs)`: `(row, suitability)` of the chosen activities, best first,
     and the answers of the chosen organizations."""
-    versions = read_versions(db.session.connection(), (*POOL_SCOPES, *USER_SCOPES))
+    versions = read_versions(db.session.connection(), (*CATALOG_SCOPES, *POPULARITY_SCOPES, *USER_SCOPES))
     shared = pool(versions)
     key = (user_id, tuple(sorted((versions or {}).items())))
     kept = shared.answers.get(key)
