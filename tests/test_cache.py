@@ -343,3 +343,12 @@ def test_a_cached_answer_costs_two_statements_whatever_its_size(client, campus, 
     # the data versions, and the caller's token unless the session already holds the user
     assert hit.count <= 2 and not any("FROM activities" in statement for statement in hit.statements)
     assert any("data_versions" in statement for statement in hit.statements)
+
+
+def test_an_unreachable_redis_renders_instead_of_failing(client, app, campus):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = client.get(f"/api/activities/{campus['activity'].id}/", headers=headers(campus["reader"]))
+    finally:
+        app.config["REDIS_URL"] = None
+    assert response.status_code == 200 and response.json["name"] == "讲座一"

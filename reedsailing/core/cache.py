@@ -12,6 +12,7 @@ renders; its entry expires at the earliest such moment.
 """
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ from reedsailing.core.versions import read_versions
 from reedsailing.extensions import db
 
 PREFIX = "rs:answer:"
+log = logging.getLogger(__name__)
 
 
 class LocalCache:
@@ -100,7 +102,11 @@ def _lookup(key: str) -> tuple[str, bytes] | None:
     client = redis_client()
     if client is None:
         return local.get(key)
-    raw = _raw_redis().get(key)
+    try:
+        raw = _raw_redis().get(key)
+    except _redis_errors() as error:  # Redis unreachable: render instead
+        log.warning("answer cache unavailable: %s", error)
+        return None
     if raw is None:
         return None
     etag, _, body = raw.partition(b"\n")
@@ -116,7 +122,10 @@ def _store(key: str, etag: str, body: bytes, expires: datetime | None) -> None:
     if redis_client() is None:
         local.put(key, etag, body, expires, int(current_app.config["CACHE_MAX_BYTES"]))
         return
-    _raw_redis().set(key, etag.encode() + b"\n" + body, ex=ttl)
+    try:
+        _raw_redis().set(key, etag.encode() + b"\n" + body, ex=ttl)
+    except _redis_errors() as error:
+        log.warning("answer cache unavailable: %s", error)
 
 
 def _raw_redis() -> Any:
@@ -131,6 +140,12 @@ def _raw_redis() -> Any:
 
 
 _RAW: dict[str, Any] = {}
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.ConnectionError, redis.TimeoutError)
 
 
 def _answer(etag: str, body: bytes) -> Response:
