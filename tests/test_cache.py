@@ -352,3 +352,15 @@ def test_an_unreachable_redis_renders_instead_of_failing(client, app, campus):
     finally:
         app.config["REDIS_URL"] = None
     assert response.status_code == 200 and response.json["name"] == "讲座一"
+
+
+def test_a_scope_without_its_row_gets_one_on_its_first_write():
+    """A table added after the 0002 migration has no row yet: its first write adds it."""
+    activity, user = make_activity(), make_user()
+    db.session.execute(delete(DataVersion).where(DataVersion.scope == "comments"))
+    db.session.commit()
+    before = versions()
+    assert "comments" not in before
+    make_comment(activity, user)
+    after = versions()
+    assert after["comments"] and after["activities"] == before["activities"]

@@ -81,14 +81,26 @@ def _bump(conn: Connection) -> None:
     if not scopes or not has_table(conn):
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    ordered = sorted(scopes)
+    tokens = {scope: new_version() for scope in ordered}
+    cases = " ".join(f"WHEN {mark} THEN {mark}" for _ in ordered)
+    marks = ", ".join(mark for _ in ordered)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        for scope in sorted(scopes):
-            version = new_version()
-            cursor.execute(f"UPDATE {TABLE} SET version = {mark} WHERE scope = {mark}", (version, scope))
+        # One statement, rows locked in primary-key order.
+        cursor.execute(
+            f"UPDATE {TABLE} SET version = CASE scope {cases} END WHERE scope IN ({marks})",
+            [value for scope in ordered for value in (scope, tokens[scope])] + ordered,
+        )
+        if cursor.rowcount == len(ordered):
+            return
+        for scope in ordered:  # a scope without its row yet (a table added since)
+            cursor.execute(
+                f"UPDATE {TABLE} SET version = {mark} WHERE scope = {mark}", (tokens[scope], scope)
+            )
             if cursor.rowcount == 0:
                 cursor.execute(
-                    f"INSERT INTO {TABLE} (scope, version) VALUES ({mark}, {mark})", (scope, version)
+                    f"INSERT INTO {TABLE} (scope, version) VALUES ({mark}, {mark})", (scope, tokens[scope])
                 )
     finally:
         cursor.close()
