@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test install-dev run test test-js lint format ci bench bench-realtime clean
+.PHONY: install install-test install-dev run test test-js lint format ci bench bench-cpu bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,11 +68,16 @@ ci:
 	bash .ci/run
 
 # make bench BENCH_ARGS="--sets small,large --db sqlite,mariadb --mariadb-url mysql+pymysql://..."
+# Through the shipped nginx site, 1 and 2 processes, from many / one client address:
+# make bench BENCH_ARGS="--nginx 1,2 --only activity,org"   (needs nginx: apt-get install -y nginx)
 # Load runs need wrk (apt-get install -y wrk; else a slower Python generator is used);
 # bench-realtime needs Redis (REDIS_URL). See bench/RESULTS.md.
 BENCH_ARGS ?=
 bench: install-test
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-cpu: install-test
+	$(PY) bench/cpu.py $(BENCH_ARGS)
 
 bench-realtime: install-test
 	$(PY) bench/realtime.py

@@ -125,6 +125,10 @@ class Config:
     # with ":legacy" appended, of the legacy WebSocket bridge). Pub/sub ignores the Redis
     # database number, so two deployments sharing one Redis need different channels.
     SOCKETIO_CHANNEL = env("SOCKETIO_CHANNEL", "reedsailing")
+    # This server process's name at the head of its Engine.IO session ids ("<node>.<id>"):
+    # nginx routes long-polling requests by it (deploy/nginx-reedsailing.conf). Empty =
+    # the PORT; set it when processes on several hosts share a port number.
+    SOCKETIO_NODE = env("SOCKETIO_NODE", "")
 
     # Production / benchmarks (bench/): both off in production
     BENCH_ROUTES = env_bool("BENCH_ROUTES", False)  # GET /api/bench/ping/, the load runs' ceiling

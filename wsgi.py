@@ -6,6 +6,7 @@ SOCKETIO_ASYNC_MODE is `eventlet` (the default here); set it to `threading` (or
 """
 
 import os
+import re
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -25,6 +26,25 @@ from reedsailing import create_app  # noqa: E402
 from reedsailing.extensions import socketio  # noqa: E402
 
 app = create_app()
+
+
+def name_socketio_sessions(flask_app, server):
+    """Start every Engine.IO session id with this process's name, "<node>.<random id>".
+
+    Long-polling clients send `?sid=` with every request after the handshake; the nginx
+    site routes on that prefix to the process that holds the session (no cookie, no
+    client address: it holds behind a campus NAT). SOCKETIO_NODE, else the port.
+    """
+    node = flask_app.config.get("SOCKETIO_NODE") or str(flask_app.config["PORT"])
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", node):
+        raise ValueError(f"SOCKETIO_NODE must be 1-32 letters, digits, '-' or '_', not {node!r}")
+    engine = server.eio
+    random_id = engine.generate_id
+    engine.generate_id = lambda: f"{node}.{random_id()}"
+
+
+if __name__ == "__main__":
+    name_socketio_sessions(app, socketio.server)
 
 if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     # Fairness: eventlet keeps serving a keep-alive connection whose next request is

@@ -16,6 +16,15 @@ and so reads lower: compare ratios, not absolute figures, across the two.
     python bench/run.py --sets small,large --db sqlite,mariadb \\
         --mariadb-url 'mysql+pymysql://root@127.0.0.1:3306/rs_bench?charset=utf8mb4'
     python bench/run.py --duration 5 --warmup 1 --only ping,detail   # quick look
+
+Through nginx (`--nginx 1,2`): the shipped nginx site (deploy/nginx-reedsailing.conf,
+rendered as .ci/deploy-test renders it: TLS with a throw-away certificate, local ports)
+in front of N server processes, for each N listed (0 = one process, no nginx). The load
+then comes from bench/loadgen.py, whose connections come from many client addresses
+(127.0.<i>.1, one per connection) or all from one (127.0.0.1), per `--addresses`; each
+row also reports the CPU share each server process, nginx and the generator used.
+
+    python bench/run.py --nginx 1,2,2:ip_hash --addresses many,one --only user,activity,org
 """
 
 import argparse
@@ -36,6 +45,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
 from common import ROOT, Server, base_env, login, prepare_database
 
 OUT = ROOT / "bench" / "out"
@@ -390,6 +400,202 @@ def bench_one(preset, backend, database_url, args, generator):
     }
 
 
+# ---- through nginx, N processes --------------------------------------------------------
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def nginx_pids(master):
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        children = []
+    return [master, *map(int, children)]
+
+
+def start_nginx(ports, workdir, balance, cert, key):
+    from tests.deploy.site import Nginx, render_site
+    from tests.support.smtp_sink import free_port
+
+    (Path(workdir) / "uploads").mkdir()
+    (Path(workdir) / "console").mkdir()
+    https_port = free_port()
+    site = render_site(
+        ports=ports,
+        http_port=free_port(),
+        https_port=https_port,
+        cert=cert,
+        key=key,
+        uploads=Path(workdir) / "uploads",
+        console=Path(workdir) / "console",
+        balance=None if balance == "least_conn" else balance,
+    )
+    return Nginx(workdir, site, access_log=False).start(), f"https://localhost:{https_port}"
+
+
+def parse_setups(text):
+    """ "0,1,2,2:ip_hash" -> [(0, None), (1, "least_conn"), (2, "least_conn"), (2, "ip_hash")]."""
+    setups = []
+    for item in text.split(","):
+        count, _, balance = item.partition(":")
+        setups.append((int(count), None if int(count) == 0 else (balance or "least_conn")))
+    return setups
+
+
+def measure(setup, conns, seconds, mode):
+    """One load run against one setup: loadgen's figures plus each watched process's CPU share."""
+    watched = {f"server {i + 1}": [s.process.pid] for i, s in enumerate(setup["servers"])}
+    if setup["nginx"]:
+        watched["nginx"] = nginx_pids(setup["nginx"].process.pid)
+    before = {k: sum(map(cpu_seconds, v)) for k, v in watched.items()}
+    began = time.monotonic()
+    result = loadgen.run(
+        setup["base"], conns, seconds, loadgen.source_addresses(mode, CONNECTIONS), setup["cafile"]
+    )
+    elapsed = time.monotonic() - began
+    result["cpu"] = {k: (sum(map(cpu_seconds, watched[k])) - before[k]) / elapsed for k in watched}
+    return result
+
+
+def bench_nginx(preset, backend, database_url, args):
+    """Every setup runs at the same time (idle ones cost nothing); each endpoint is loaded
+    on setup after setup, address mode after address mode, `--rounds` times over, so that
+    noise from other work on the machine hits all of them alike; rows are the medians."""
+    from tests.deploy.site import make_certificate
+
+    print(f"\n== {preset} on {backend}, through nginx: building the demo campus ...", flush=True)
+    counts, build_seconds = prepare_database(database_url, preset)
+    env = base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")
+    rows, setups = [], []
+    saved_ca = os.environ.get("REQUESTS_CA_BUNDLE")
+    with tempfile.TemporaryDirectory() as shared:
+        os.chmod(shared, 0o755)
+        cert, key = make_certificate(shared)
+        os.environ["REQUESTS_CA_BUNDLE"] = str(cert)  # probe/login/reset through nginx
+        try:
+            for number, (processes, balance) in enumerate(parse_setups(args.nginx)):
+                label = (
+                    "direct, 1 process"
+                    if processes == 0
+                    else f"nginx {balance}, {processes} process" + ("es" if processes > 1 else "")
+                )
+                setup = {"label": label, "processes": processes, "servers": [], "nginx": None, "cafile": None}
+                setups.append(setup)
+                setup["servers"] = [Server(env).start() for _ in range(max(processes, 1))]
+                if processes == 0:
+                    setup["base"] = setup["servers"][0].url
+                else:
+                    workdir = Path(shared) / f"nginx-{number}"
+                    workdir.mkdir(mode=0o755)
+                    setup["nginx"], setup["base"] = start_nginx(
+                        [s.port for s in setup["servers"]], workdir, balance, cert, key
+                    )
+                    setup["cafile"] = str(cert)
+                print(f"   {label}: {setup['base']}", flush=True)
+            targets = pick_targets(database_url)
+            wanted = set(range(1, CONNECTIONS + 1)) | set(targets["joiners"]) | set(targets["readers"])
+            tokens = {n: login(setups[0]["base"], n) for n in sorted(wanted)}
+            for name, (_, conns) in endpoints(targets, tokens).items():
+                if args.only and name.split()[0] not in args.only:
+                    continue
+                status = {}
+                for setup in setups:
+                    status[setup["label"]] = "/".join(str(c) for c, _ in probe(setup["base"], conns))
+                    reset(setup["base"], name, conns)
+                    loadgen.run(
+                        setup["base"],
+                        conns,
+                        args.warmup,
+                        loadgen.source_addresses("many", CONNECTIONS),
+                        setup["cafile"],
+                    )
+                samples = {}
+                for _ in range(args.rounds):
+                    for setup in setups:
+                        for mode in args.addresses:
+                            reset(setup["base"], name, conns)
+                            result = measure(setup, conns, args.duration, mode)
+                            samples.setdefault((setup["label"], mode), (setup, []))[1].append(result)
+                            shares = " ".join(f"{k} {v:.0%}" for k, v in result["cpu"].items())
+                            print(
+                                f"   {setup['label']:28} {mode:4} {name:16} {result['rps']:7.0f} req/s  "
+                                f"p50 {result['p50_ms']:6.1f}  p99 {result['p99_ms']:6.1f} ms  errors "
+                                f"{result['errors']} {result['error_kinds'] or ''}  CPU: {shares}, "
+                                f"loadgen {result['loadgen_cpu']:.0%}",
+                                flush=True,
+                            )
+                for (label, mode), (setup, results) in samples.items():
+                    median = lambda key: statistics.median(r[key] for r in results)  # noqa: E731, B023 - used within this iteration
+                    cpu = {k: statistics.mean(r["cpu"][k] for r in results) for k in results[0]["cpu"]}
+                    rows.append(
+                        {
+                            "setup": label,
+                            "processes": setup["processes"],
+                            "addresses": mode,
+                            "endpoint": name,
+                            "set": preset,
+                            "db": backend,
+                            "status": status[label],
+                            "rps": median("rps"),
+                            "rps_runs": [round(r["rps"]) for r in results],
+                            "p50_ms": median("p50_ms"),
+                            "p95_ms": median("p95_ms"),
+                            "p99_ms": median("p99_ms"),
+                            "errors": sum(r["errors"] for r in results),
+                            "loadgen_cpu": median("loadgen_cpu"),
+                            "cpu": cpu,
+                        }
+                    )
+        finally:
+            if saved_ca is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = saved_ca
+            for setup in setups:
+                if setup["nginx"]:
+                    setup["nginx"].stop()
+                for server in setup["servers"]:
+                    server.stop()
+    return {
+        "set": preset,
+        "db": backend,
+        "counts": counts,
+        "build_seconds": build_seconds,
+        "rows": rows,
+        "nginx": True,
+    }
+
+
+def nginx_table(runs):
+    lines = [
+        "| set | db | setup | client addresses | endpoint | req/s | vs 1 process | p50 ms | p99 ms | errors | "
+        "CPU per server process | nginx CPU | loadgen CPU | req/s of each round |",
+        "|---|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for run in runs:
+        one = {
+            (r["endpoint"], r["addresses"]): r["rps"]
+            for r in run["rows"]
+            if r["setup"] == "nginx least_conn, 1 process"
+        }
+        for r in run["rows"]:
+            base = one.get((r["endpoint"], r["addresses"]))
+            ratio = f"{r['rps'] / base:.2f}x" if base else "–"
+            servers = " / ".join(f"{v:.0%}" for k, v in r["cpu"].items() if k.startswith("server"))
+            lines.append(
+                f"| {run['set']} | {run['db']} | {r['setup']} | {r['addresses']} | {r['endpoint']} | "
+                f"{r['rps']:.0f} | {ratio} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
+                f"{servers} | {r['cpu'].get('nginx', 0):.0%} | {r['loadgen_cpu']:.0%} | "
+                f"{', '.join(map(str, r['rps_runs']))} |"
+            )
+    return "\n".join(lines)
+
+
 def table(runs):
     lines = [
         "| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | server CPU ms/req | "
@@ -436,6 +642,21 @@ def main():
     parser.add_argument(
         "--python-load", action="store_true", help="use the Python generator even if wrk exists"
     )
+    parser.add_argument(
+        "--nginx",
+        default=None,
+        help="through nginx: setups N or N:balancing, comma-separated (0 = one process, no nginx), "
+        "e.g. 1,2,2:ip_hash",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="with --nginx: measured rounds per setup (median)"
+    )
+    parser.add_argument(
+        "--addresses",
+        type=lambda s: s.split(","),
+        default=["many", "one"],
+        help="with --nginx: client addresses of the connections, many and/or one",
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") and not args.python_load:
@@ -456,9 +677,14 @@ def main():
                     url = args.mariadb_url
                 else:
                     url = f"sqlite:///{tmp}/bench-{preset}.db"
-                runs.append(bench_one(preset, backend, url, args, generator))
+                if args.nginx is not None:
+                    runs.append(bench_nginx(preset, backend, url, args))
+                else:
+                    runs.append(bench_one(preset, backend, url, args, generator))
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    if args.nginx is not None:
+        generator_name = "bench/loadgen.py (asyncio, chosen source addresses)"
     meta = {
         "generator": generator_name,
         "connections": CONNECTIONS,
@@ -471,7 +697,7 @@ def main():
     (OUT / f"results-{stamp}.json").write_text(
         json.dumps({"meta": meta, "runs": runs}, indent=2, default=str)
     )
-    report = table(runs)
+    report = nginx_table(runs) if args.nginx is not None else table(runs)
     (OUT / f"results-{stamp}.md").write_text(report + "\n")
     print("\n" + report)
     print(f"\nload generator: {generator_name}; written to {OUT}/results-{stamp}.{{json,md}}")

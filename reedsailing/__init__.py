@@ -127,6 +127,7 @@ def register_blueprints(app):
     from reedsailing.admin.routes import bp as admin_bp
     from reedsailing.blocks.routes import bp as blocks_bp
     from reedsailing.charts.routes import bp as charts_bp
+    from reedsailing.checkin.routes import bp as checkin_bp
     from reedsailing.comments.routes import bp as comments_bp
     from reedsailing.feedback.routes import bp as feedback_bp
     from reedsailing.images.routes import bp as images_bp
@@ -136,6 +137,7 @@ def register_blueprints(app):
     from reedsailing.organizations.routes import bp as organizations_bp
     from reedsailing.participation.routes import bp as participation_bp
     from reedsailing.recommendations.routes import bp as recommendations_bp
+    from reedsailing.sheets.routes import bp as sheets_bp
     from reedsailing.users.routes import bp as users_bp
 
     for blueprint in (
@@ -148,6 +150,8 @@ def register_blueprints(app):
         activities_bp,
         participation_bp,
         comments_bp,
+        checkin_bp,
+        sheets_bp,
         recommendations_bp,
         images_bp,
         charts_bp,

@@ -64,7 +64,6 @@ def test_nginx_and_units_fit_the_app():
     ):
         assert f"location {location} " in nginx, location
     assert nginx.count("proxy_set_header Upgrade $http_upgrade;") == 2
-    assert "ip_hash;" in nginx
     web = (ROOT / "deploy/reedsailing-web@.service").read_text(encoding="utf-8")
     assert "Environment=PORT=%i" in web and "wsgi.py" in web
     scheduler = (ROOT / "deploy/reedsailing-scheduler.service").read_text(encoding="utf-8")
@@ -73,3 +72,71 @@ def test_nginx_and_units_fit_the_app():
     assert not re.search(
         r"^PORT=", (ROOT / "deploy/reedsailing.env.example").read_text(encoding="utf-8"), re.M
     )
+
+
+def test_nginx_balances_rest_and_routes_polling_by_session_id():
+    """REST is balanced over every process (no ip_hash: a campus NAT would pin it to one);
+    Socket.IO long-polling follows the process named in the session id, and the map lists
+    exactly the processes of the upstream."""
+    nginx = (ROOT / "deploy/nginx-reedsailing.conf").read_text(encoding="utf-8")
+    upstream = re.search(r"upstream reedsailing \{(.*?)\n\}", nginx, re.S).group(1)
+    assert re.search(r"^\s*least_conn;", upstream, re.M) and not re.search(r"^\s*ip_hash;", nginx, re.M)
+    servers = re.findall(r"^\s*server (127\.0\.0\.1:(\d+));", upstream, re.M)
+    routes = re.findall(r'^\s*"~\^(\d+)\\\."\s+(127\.0\.0\.1:\d+);', nginx, re.M)
+    assert servers and sorted((port, addr) for addr, port in servers) == sorted(routes)
+    assert "proxy_pass http://$socketio_backend;" in nginx
+    assert re.search(r"^\s*gzip_types [^;]*application/json", nginx, re.M)
+    assert "location = /charts/ " in nginx
+    # works on nginx < 1.25.1 too (Debian 12 has 1.22): no `http2 on;`
+    assert not re.search(r"^\s*http2 on;", nginx, re.M)
+
+
+@pytest.mark.slow
+def test_a_server_process_names_itself_in_its_session_ids(tmp_path):
+    """What the nginx map routes long-polling on: `python wsgi.py` hands out Engine.IO
+    session ids "<PORT>." (or "<SOCKETIO_NODE>.") followed by the random id."""
+    import json
+
+    import requests
+
+    from tests.support.server import ServerProcess
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/node.db", "SECRET_KEY": "node-test-secret"}
+    for overrides, prefix in (({}, None), ({"SOCKETIO_NODE": "hostb-8001"}, "hostb-8001")):
+        server = ServerProcess({**env, **overrides}).start()
+        try:
+            sids = set()
+            for _ in range(2):
+                body = requests.get(f"{server.url}/socket.io/?EIO=4&transport=polling", timeout=10).text
+                sids.add(json.loads(body[1:])["sid"])
+        finally:
+            server.stop()
+        expected = f"{prefix or server.port}."
+        assert len(sids) == 2 and all(
+            sid.startswith(expected) and len(sid) > len(expected) + 10 for sid in sids
+        )
+
+
+def test_rendered_site_passes_nginx_t(tmp_path):
+    """`nginx -t` on the shipped site as .ci/deploy-test renders it (skipped without nginx;
+    .ci/deploy-test installs it and runs the whole deployment)."""
+    import shutil
+
+    from tests.deploy.site import Nginx, make_certificate, render_site
+
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) or not shutil.which("openssl"):
+        pytest.skip("needs nginx and openssl (.ci/deploy-test installs nginx)")
+    cert, key = make_certificate(tmp_path)
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "console").mkdir()
+    site = render_site(
+        ports=[18001, 18002, 18003],
+        http_port=18080,
+        https_port=18443,
+        cert=cert,
+        key=key,
+        uploads=tmp_path / "uploads",
+        console=tmp_path / "console",
+    )
+    ok, output = Nginx(tmp_path, site).test()
+    assert ok, output

@@ -67,3 +67,48 @@ def test_seed_cli_is_idempotent(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0 and "0 blocks" in first.output
+
+
+def test_0004_signup_up_and_down_keeps_the_rest(empty_database_url):
+    """0004_signup adds the waiting list, check-in and attendance tables and takes them
+    away again without touching the tables of 0001 (docs/signup.md)."""
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = empty_database_url
+
+    app = create_app(Config)
+    new_tables = {"join_requests", "checkins", "attendances"}
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0001")
+        before = set(inspect(db.engine).get_table_names())
+        assert not before & new_tables
+        upgrade(directory=MIGRATIONS, revision="0004_signup")
+        after = set(inspect(db.engine).get_table_names())
+        assert after == before | new_tables
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (openid, name, follow_boya, is_system, created_at) VALUES ('m', 'm', 0, 0, '2026-01-01')"
+                )
+            )
+            conn.execute(text("INSERT INTO blocks (id, name) VALUES (5, '个人')"))
+            conn.execute(text("INSERT INTO addresses (name, longitude, latitude) VALUES ('a', 1, 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO activities (name, begin_time, end_time, pub_time, contain, joined_count, review,"
+                    " owner_id, address_id, block_id) VALUES ('x', '2026-01-01', '2026-01-02', '2026-01-01', 1, 0, 1,"
+                    " (SELECT id FROM users), (SELECT id FROM addresses), 5)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO join_requests (act_id, user_id, state, created_at) VALUES"
+                    " ((SELECT id FROM activities), (SELECT id FROM users), 'pending', '2026-01-01')"
+                )
+            )
+        downgrade(directory=MIGRATIONS, revision="0001")
+        assert set(inspect(db.engine).get_table_names()) == before
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM activities")).scalar() == 1
+        downgrade(directory=MIGRATIONS, revision="base")
+        db.engine.dispose()

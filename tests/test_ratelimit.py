@@ -1,11 +1,14 @@
-"""Abuse of login and mail codes is answered with 429 and a detail."""
+"""Abuse of login, mail codes and check-in codes is answered with 429 and a detail."""
+
+from datetime import timedelta
 
 import pytest
 
 from config import TestConfig
 from reedsailing import create_app
 from reedsailing.core.ratelimit import limiter
-from tests.factories import headers, make_user
+from reedsailing.core.timeutil import now
+from tests.factories import headers, join, make_activity, make_user
 
 
 @pytest.fixture
@@ -45,3 +48,21 @@ def test_mail_codes_are_limited_per_user(limited_app):
         for i in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+def test_check_in_guesses_are_limited_per_student_not_per_address(limited_app):
+    """A lecture hall checks in from one address: only each student's guesses count."""
+    client = limited_app.test_client()
+    with limited_app.app_context():
+        begin = now() - timedelta(minutes=5)
+        act = make_activity(begin=begin, end=begin + timedelta(hours=1))
+        guesser, other = make_user(), make_user()
+        join(act, guesser)
+        join(act, other)
+        path = f"/api/activities/{act.id}/checkin/"
+        statuses = [
+            client.post(path, json={"code": "000000"}, headers=headers(guesser)).status_code
+            for _ in range(11)
+        ]
+        assert statuses[:10] == [400] * 10 and statuses[10] == 429
+        assert client.post(path, json={"code": "000000"}, headers=headers(other)).status_code == 400

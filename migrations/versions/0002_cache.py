@@ -1,7 +1,7 @@
 """data versions for cached answers (docs/caching.md)
 
 Revision ID: 0002_cache
-Revises: 0001
+Revises: 0004_signup
 """
 
 import uuid
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_cache"
-down_revision = "0001"
+down_revision = "0004_signup"  # chained after main's 0004_signup when merging main
 branch_labels = None
 depends_on = None
 

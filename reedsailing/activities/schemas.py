@@ -56,7 +56,8 @@ class OptionalId(fields.Field):
 
 
 class ActivityUpdateBody(Schema):
-    """The editable fields; id, org, block, owner and review are ignored (docs/api.md §11)."""
+    """The editable fields; id, org, block and owner are ignored (docs/api.md §11);
+    `review` changes only when sent (docs/signup.md)."""
 
     name = Text(100, min_length=1, required=True)
     begin_time = DateTime(required=True)
@@ -65,6 +66,7 @@ class ActivityUpdateBody(Schema):
     description = Text(2000, allow_none=True)
     type = OptionalId(allow_none=True)
     location = Id(required=True)
+    review = fields.Boolean(allow_none=True)
 
 
 class ActivityCreateBody(ActivityUpdateBody):

@@ -33,6 +33,14 @@ def act_categories_chart():
     return services.category_share()
 
 
+@bp.get("/charts/attendance_rates/")
+@doc(query=ChartQuery, response=ChartItem, many=True)
+@auth.admin_required
+def attendance_rates_chart():
+    """Attendance rates (percent) of the latest activities that took attendance (admins)."""
+    return services.attendance_rates(chart_query.load(request.args)["limit"])
+
+
 @auth.public
 def charts_page():
     """The admin charts page: a data-free shell that fetches the charts with the admin token.

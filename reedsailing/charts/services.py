@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
+from reedsailing.checkin.services import attended_counts
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Category, Follow, Organization
+from reedsailing.models import Activity, Attendance, Category, CheckIn, Follow, Organization
 
 UNCATEGORISED = "未分类"
 
@@ -45,3 +46,26 @@ def category_share() -> list[dict[str, Any]]:
         .group_by(Category.id, Category.name)
         .order_by(count.desc(), Category.id)
     )
+
+
+def attendance_rates(limit: int) -> list[dict[str, Any]]:
+    """Activities that took attendance (opened check-in or marked someone), latest begin
+    first: the percentage of participants who came (docs/signup.md)."""
+    took = or_(
+        Activity.id.in_(select(CheckIn.act_id)),
+        Activity.id.in_(select(Attendance.act_id)),
+    )
+    rows = db.session.execute(
+        select(Activity.id, Activity.name, Activity.joined_count)
+        .where(took)
+        .order_by(Activity.begin_time.desc(), Activity.id.desc())
+        .limit(limit)
+    ).all()
+    came = attended_counts([row.id for row in rows])
+    return [
+        {
+            "name": row.name,
+            "value": round(100 * came.get(row.id, 0) / row.joined_count) if row.joined_count else 0,
+        }
+        for row in rows
+    ]

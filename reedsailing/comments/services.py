@@ -1,8 +1,10 @@
 """Comments and scores (docs/api.md §13).
 
 One comment per student and activity (a unique constraint, not a read-then-insert).
-Only participants comment, except on 博雅 activities, which any verified student may
-rate (they are joined outside the platform). The activity owner gets notice 5 for a new
+Only participants comment, and once the organizers took attendance (opened check-in or
+marked someone present, docs/signup.md) only the attendees among them; 博雅 activities
+are the exception: any verified student may rate them (they are joined outside the
+platform). The activity owner gets notice 5 for a new
 comment and 10 for an edit, never for 博雅 and never for their own comment. The author
 edits; the author, the owner, organization managers and admins delete.
 """
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from reedsailing.checkin.services import attendance_taken, has_attended
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import ApiError, bad_request, forbidden
 from reedsailing.core.permissions import can_manage_activity
@@ -47,6 +50,8 @@ def create_comment(user: User, data: dict[str, Any]) -> tuple[Comment, list[int]
             raise forbidden("请先完成邮箱认证。")
     elif not has_joined(activity.id, user.id):
         raise forbidden("只有参加了该活动的同学才能评论。")
+    elif attendance_taken(activity.id) and not has_attended(activity.id, user.id):
+        raise forbidden("只有签到了该活动的同学才能评论。")
     if db.session.scalar(select(Comment.id).where(Comment.act_id == activity.id, Comment.user_id == user.id)):
         raise bad_request(DUPLICATE)
     comment = Comment(act_id=activity.id, user_id=user.id, content=data.get("content"), score=data["score"])

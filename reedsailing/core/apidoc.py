@@ -35,12 +35,25 @@ AUTH_SECURITY: dict[str, list[dict[str, list[str]]]] = {
 }
 
 
-def doc(*, body=None, query=None, response=None, status=200, many=False, errors=(), multipart=False):
+def doc(
+    *,
+    body=None,
+    query=None,
+    response=None,
+    status=200,
+    many=False,
+    errors=(),
+    multipart=False,
+    also=None,
+    media=(),
+):
     """Declare a view's contract for the API document.
 
     body/query: marshmallow schema classes (or instances) of the JSON body / query string.
     response: a schema, or a raw JSON-schema dict; `many` makes it an array.
     status: the success status; errors: extra error statuses beyond the inferred ones.
+    also: other success answers, `{status: schema}`; media: the success answer is a file
+    of these media types (an image, a spreadsheet) instead of JSON.
     """
 
     def decorator(view):
@@ -52,6 +65,8 @@ def doc(*, body=None, query=None, response=None, status=200, many=False, errors=
             "many": many,
             "errors": tuple(errors),
             "multipart": multipart,
+            "also": dict(also or {}),
+            "media": tuple(media),
         }
         return view
 
@@ -150,10 +165,18 @@ def build_spec(app):
                 }
             status = info.get("status", 200)
             response = {"description": "Success"}
-            if status != 204:
+            if info.get("media"):
+                binary = {"schema": {"type": "string", "format": "binary"}}
+                response["content"] = dict.fromkeys(info["media"], binary)
+            elif status != 204:
                 schema = as_json_schema(info.get("response"), info.get("many", False))
                 response["content"] = {"application/json": {"schema": schema or {"type": "object"}}}
             operation["responses"][str(status)] = response
+            for other, other_schema in info.get("also", {}).items():
+                operation["responses"][str(other)] = {
+                    "description": "Success",
+                    "content": {"application/json": {"schema": as_json_schema(other_schema, False)}},
+                }
             error_codes = set(info.get("errors", ()))
             if info.get("body") is not None or info.get("query") is not None or info.get("multipart"):
                 error_codes.add(400)

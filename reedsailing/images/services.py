@@ -86,7 +86,7 @@ def page_code(path: str, width: int) -> str:
     if source == "wx":
         data, extension = _wechat_code(path, width)
     else:
-        data, extension = _local_qr(path, width), "png"
+        data, extension = render_qr(path, width), "png"
     return storage.save("qrcode", data, extension, name=f"{digest}.{extension}")
 
 
@@ -103,9 +103,10 @@ def _wechat_code(path: str, width: int) -> tuple[bytes, str]:
     return data, extension
 
 
-def _local_qr(path: str, width: int) -> bytes:
+def render_qr(text: str, width: int) -> bytes:
+    """A plain PNG QR code of `text`, about `width` pixels wide (pages, check-in codes)."""
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(path)
+    code.add_data(text)
     code.make(fit=True)
     modules = code.modules_count + 2 * code.border
     code.box_size = max(1, width // modules)

@@ -15,6 +15,9 @@ BECOME_MANAGER = 8
 REMOVED_FROM_MANAGER = 9
 COMMENT_MODIFIED = 10
 ACT_STARTING = 11
+ADMITTED_FROM_WAITLIST = 12
+JOIN_APPROVED = 13
+JOIN_DECLINED = 14
 
 TEMPLATES = {
     ACT_CONTENT: "您参与的活动'{act}'内容发生了改变，请及时查看",
@@ -28,6 +31,9 @@ TEMPLATES = {
     REMOVED_FROM_MANAGER: "您被'{org}'组织的负责人移除了管理员身份",
     COMMENT_MODIFIED: "用户'{user}'在您管理的活动'{act}'中修改了评论：\n{comment}",
     ACT_STARTING: "您参与的活动'{act}'即将开始，请准时参加",
+    ADMITTED_FROM_WAITLIST: "您已从候补名单中递补加入活动'{act}'，请准时参加",
+    JOIN_APPROVED: "您加入活动'{act}'的申请已经通过",
+    JOIN_DECLINED: "您加入活动'{act}'的申请被拒绝了",
 }
 
 ORG_APPROVED = "您创建'{org}'组织的申请已经通过"

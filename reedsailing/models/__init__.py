@@ -4,6 +4,7 @@ from reedsailing.models.activities import Activity, Address, Category, Comment, 
 from reedsailing.models.blocks import Block
 from reedsailing.models.messages import Delivery, Notice
 from reedsailing.models.organizations import Feedback, Follow, Organization, OrgApplication, OrgManager
+from reedsailing.models.signup import Attendance, CheckIn, JoinRequest
 from reedsailing.models.system import Admin, DataVersion, EmailCode, KeyValue
 from reedsailing.models.users import User
 
@@ -11,14 +12,17 @@ __all__ = [
     "Activity",
     "Address",
     "Admin",
+    "Attendance",
     "Block",
     "Category",
+    "CheckIn",
     "Comment",
     "DataVersion",
     "Delivery",
     "EmailCode",
     "Feedback",
     "Follow",
+    "JoinRequest",
     "KeyValue",
     "Notice",
     "OrgApplication",

@@ -1,10 +1,14 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, ForeignKey, SmallInteger, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import Model
+
+if TYPE_CHECKING:
+    from reedsailing.models.users import User
 
 PENDING, APPROVED, REJECTED = 0, 1, 2
 
@@ -26,28 +30,37 @@ class Organization(Model):
     block = relationship("Block", lazy="raise_on_sql")
 
 
-class OrgManager(Model):
+class OrgMembership:
+    """A student linked to an organization, at most once: the columns managers and
+    followers share."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:  # a constraint object per table
+        return (UniqueConstraint("org_id", "user_id"),)
+
+    @declared_attr
+    def org(cls) -> Mapped["Organization"]:
+        return relationship("Organization", lazy="raise_on_sql")
+
+    @declared_attr
+    def user(cls) -> Mapped["User"]:
+        return relationship("User", lazy="raise_on_sql")
+
+
+class OrgManager(OrgMembership, Model):
+    """A manager of an organization (the owner always has one too)."""
+
     __tablename__ = "org_managers"
-    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-
-    org = relationship("Organization", lazy="raise_on_sql")
-    user = relationship("User", lazy="raise_on_sql")
 
 
-class Follow(Model):
+class Follow(OrgMembership, Model):
+    """A student following an organization."""
+
     __tablename__ = "follows"
-    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-
-    org = relationship("Organization", lazy="raise_on_sql")
-    user = relationship("User", lazy="raise_on_sql")
 
 
 class OrgApplication(Model):

@@ -7,7 +7,8 @@ Rules (docs/api.md §11; §19 lists what changed):
   keywords are computed before the row is written, so a failure writes nothing.
 - edit: only name, times, contain, description, type and location change; `contain`
   can never drop below the participants (a conditional UPDATE, so a join racing the
-  edit cannot overbook); participants get notice 1.
+  edit cannot overbook); participants get notice 1; a raised capacity admits the
+  waiting list in the same transaction (docs/signup.md); `review` changes when sent.
 - delete: participants get notice 2 (no activity link, it is about to go).
 """
 
@@ -24,6 +25,7 @@ from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
+from reedsailing.participation.services import promote
 from reedsailing.seed import system_user
 
 NOT_FOUND = "未找到该活动。"
@@ -129,6 +131,8 @@ def update_activity(
         "address_id": address.id,
         "keywords": extract_keywords(data["name"], data.get("description")),
     }
+    if data.get("review") is not None:
+        values["review"] = data["review"]
     if data["begin_time"] != activity.begin_time:
         values["reminded_at"] = None  # a moved activity is reminded again before its new start
     # The capacity rule is part of the UPDATE itself: a join committed between a read
@@ -149,8 +153,9 @@ def update_activity(
     receivers = participant_ids(activity_id)
     db.session.expire(activity)
     notify(ACT_CONTENT, receivers, activity=activity)
+    admitted = promote(activity_id)  # a raised capacity admits the waiting list (notice 12)
     db.session.commit()
-    return receivers
+    return receivers + admitted
 
 
 def delete_activity(user: User | None, admin: Admin | None, activity_id: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""Joining and leaving activities (docs/api.md §12).
+"""Joining and leaving activities (docs/api.md §12, docs/signup.md).
 
 Capacity is enforced by the database, not by a read-then-insert (the first version
 overbooked under load): one transaction runs
@@ -10,6 +10,11 @@ and inserts the participation only when that UPDATE changed a row. Concurrent jo
 queue on the row lock (MariaDB) or the database write lock (SQLite), and each sees the
 count the previous one committed. The unique (act, user) constraint turns a double
 join into a rollback of both statements.
+
+A full activity answers "活动人数已满。" unless the request asks for the waiting list
+(`waitlist: true`); an activity with `review: true` turns a join into a join request.
+Both run under the activity row lock (waitlist.lock_activity), as do leaves and
+removals, which admit the first in line in the same transaction.
 """
 
 from collections.abc import Sequence
@@ -25,12 +30,26 @@ from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import REMOVED_FROM_ACT
-from reedsailing.models import Activity, Admin, Organization, Participation, User
+from reedsailing.models import Activity, Admin, JoinRequest, Organization, Participation, User
 from reedsailing.models.blocks import BOYA
+from reedsailing.models.signup import DECLINED, PENDING, WAITING
+from reedsailing.participation.services.waitlist import (
+    drop_request,
+    lock_activity,
+    position,
+    promote,
+    request_of,
+    take_place,
+)
 
 NOT_FOUND = "未找到该活动。"
 FULL = "活动人数已满。"
 DUPLICATE = "不可重复加入活动。"
+ALREADY = {
+    WAITING: "您已在该活动的候补名单中。",
+    PENDING: "您加入该活动的申请正在审核中。",
+    DECLINED: "您加入该活动的申请已被拒绝。",
+}
 
 
 def has_joined(activity_id: int, user_id: int) -> bool:
@@ -41,8 +60,12 @@ def has_joined(activity_id: int, user_id: int) -> bool:
     )
 
 
-def join(user: User, activity_id: int) -> Participation:
-    """Add the caller to the activity; returns the Participation."""
+def join(user: User, activity_id: int, waitlist: bool = False) -> tuple[Participation | None, dict[str, Any]]:
+    """Add the caller to the activity, its waiting list or its join requests.
+
+    Returns `(participation, {})` for a join, `(None, {state, position})` for a place
+    on the waiting list (`waitlist` asked for it) or a join request (`review`).
+    """
     user_id = user.id
     activity = get_or_404(Activity, activity_id, NOT_FOUND)
     if activity.block_id == BOYA:
@@ -51,26 +74,52 @@ def join(user: User, activity_id: int) -> Participation:
         raise bad_request("活动已结束，不能加入。")
     if has_joined(activity_id, user_id):
         raise bad_request(DUPLICATE)
+    if activity.review:
+        return _queue(activity_id, user_id, PENDING)
     db.session.rollback()  # end the read transaction: the UPDATE below starts a fresh one
-    taken = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            update(Activity)
-            .where(Activity.id == activity_id, Activity.joined_count < Activity.contain)
-            .values(joined_count=Activity.joined_count + 1)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    if taken.rowcount == 0:
+    if not take_place(activity_id):
         db.session.rollback()
         get_or_404(Activity, activity_id, NOT_FOUND)
-        raise bad_request(FULL)
+        if not waitlist:
+            raise bad_request(FULL)
+        return _queue(activity_id, user_id, WAITING)
     participation = Participation(act_id=activity_id, user_id=user_id)
     db.session.add(participation)
+    # Never both joined and queued (a request left over from a time the activity needed
+    # approval): the row lock is ours, so this follows the lock order.
+    drop_request(activity_id, user_id, WAITING, PENDING, DECLINED)
     # A concurrent join of the same user wins the unique constraint: the rollback also
     # undoes our +1.
     commit_or(bad_request(DUPLICATE))
-    return participation
+    return participation, {}
+
+
+def _queue(activity_id: int, user_id: int, state: str) -> tuple[Participation | None, dict[str, Any]]:
+    """Put the student on the waiting list or make a join request, under the row lock.
+
+    A place freed since the full answer is taken instead (the list only holds students
+    of a full activity).
+    """
+    db.session.rollback()
+    lock_activity(activity_id)
+    if has_joined(activity_id, user_id):
+        db.session.rollback()
+        raise bad_request(DUPLICATE)
+    existing = request_of(activity_id, user_id)
+    if existing is not None:
+        db.session.rollback()
+        raise bad_request(ALREADY[existing.state])
+    if state == WAITING and take_place(activity_id):
+        participation = Participation(act_id=activity_id, user_id=user_id)
+        db.session.add(participation)
+        commit_or(bad_request(DUPLICATE))
+        return participation, {}
+    entry = JoinRequest(act_id=activity_id, user_id=user_id, state=state)
+    db.session.add(entry)
+    db.session.flush()
+    place = position(activity_id, entry.id) if state == WAITING else None
+    commit_or(bad_request(ALREADY[state]))
+    return None, {"state": state, "position": place}
 
 
 def leave(
@@ -80,7 +129,8 @@ def leave(
 
     The caller themself leaves quietly (nobody is told); the owner, an organization
     manager or an admin removing someone else tells that person (notice 3), the answer
-    then lists them in `__receivers__`. `operator`, when sent, must be the caller.
+    then lists them in `__receivers__`. `operator`, when sent, must be the caller. The
+    freed place goes to the first on the waiting list (notice 12, also a receiver).
     """
     if user is not None and operator_id is not None and operator_id != user.id:
         raise forbidden("operator 必须是当前用户。")
@@ -107,12 +157,12 @@ def leave(
     if removed.rowcount == 0:
         db.session.rollback()  # also undoes the decrement
         raise not_found("该用户未参加该活动。")
-    if self_leave:
-        db.session.commit()
-        return []
-    notify(REMOVED_FROM_ACT, [person_id], activity=activity)
+    admitted = promote(activity_id)
+    told = [] if self_leave else [person_id]
+    if told:
+        notify(REMOVED_FROM_ACT, told, activity=activity)
     db.session.commit()
-    return [person_id]
+    return told + admitted
 
 
 def participants(user: User | None, admin: Admin | None, activity_id: int) -> Sequence[Participation]:
@@ -133,16 +183,18 @@ def joined_number(activity_id: int) -> int:
 
 
 def relation(user: User, activity_id: int) -> dict[str, bool]:
-    """`{hasJoined, underReview, isOwner, isManager}` of the caller and the activity."""
+    """`{hasJoined, underReview, isOwner, isManager}` of the caller and the activity;
+    `underReview` is true while the caller's join request waits for a decision."""
     activity = get_or_404(Activity, activity_id, NOT_FOUND)
     is_owner = activity.owner_id == user.id
     is_manager: bool = is_owner
     if not is_manager and activity.org_id is not None:
         org_owner = db.session.scalar(select(Organization.owner_id).where(Organization.id == activity.org_id))
         is_manager = org_owner == user.id or is_org_manager(user.id, activity.org_id)
+    pending = request_of(activity_id, user.id)
     return {
         "hasJoined": has_joined(activity_id, user.id),
-        "underReview": False,
+        "underReview": pending is not None and pending.state == PENDING,
         "isOwner": is_owner,
         "isManager": is_manager,
     }

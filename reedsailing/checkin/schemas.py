@@ -1,0 +1,49 @@
+"""Request bodies and answers of check-in and attendance (docs/api.md §21)."""
+
+from marshmallow import fields, validate
+
+from reedsailing.checkin.services import DEFAULT_MINUTES
+from reedsailing.core.fields import DateTime, LenientInteger, Schema
+from reedsailing.core.schemas import PublicUserSchema
+
+
+class OpenBody(Schema):
+    minutes = LenientInteger(minimum=1, maximum=240, load_default=DEFAULT_MINUTES)
+
+
+class CodeResult(Schema):
+    code = fields.String()
+    opened_at = DateTime()
+    expires_at = DateTime()
+
+
+class CheckInBody(Schema):
+    code = fields.String(
+        required=True, validate=validate.Regexp(r"^\s*\d{6}\s*$", error="签到码是 6 位数字。")
+    )
+
+
+class QrQuery(Schema):
+    width = LenientInteger(minimum=128, maximum=1280, load_default=430)
+
+
+class AttendanceSchema(Schema):
+    person = fields.Nested(PublicUserSchema, attribute="user")
+    method = fields.String(metadata={"enum": ["code", "hand"]})
+    checked_in_at = DateTime()
+
+
+class MarkResult(Schema):
+    act = fields.Integer(attribute="act_id")
+    person = fields.Integer(attribute="user_id")
+    method = fields.String()
+    checked_in_at = DateTime()
+
+
+class SummarySchema(Schema):
+    participants = fields.Integer()
+    attended = fields.Integer()
+    rate = fields.Float(allow_none=True)
+    opened = fields.Boolean()
+    expires_at = DateTime(allow_none=True)
+    attendees = fields.List(fields.Nested(AttendanceSchema))

@@ -1,0 +1,91 @@
+"""Join requests of activities that need approval (`review: true`, docs/signup.md).
+
+A join becomes a pending request; the owner, organization managers and admins approve
+(the student joins if there is a place; notice 13) or decline (notice 14). A declined
+student may ask again only when the decline said so (`allowAgain`): otherwise the
+declined request stays and blocks a new one.
+"""
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+
+from reedsailing.core.db import commit_or
+from reedsailing.core.errors import bad_request, not_found
+from reedsailing.extensions import db
+from reedsailing.messages.services import notify
+from reedsailing.messages.texts import JOIN_APPROVED, JOIN_DECLINED
+from reedsailing.models import Admin, JoinRequest, Participation, User
+from reedsailing.models.signup import DECLINED, PENDING
+from reedsailing.participation.services.waitlist import (
+    drop_request,
+    managed_activity,
+    requests_in,
+    take_place,
+)
+
+NO_REQUEST = "该用户没有待审核的加入申请。"
+FULL = "活动人数已满。"
+
+
+def pending_requests(user: User | None, admin: Admin | None, activity_id: int) -> Sequence[JoinRequest]:
+    """The pending requests, oldest first (organizers)."""
+    managed_activity(user, admin, activity_id)
+    return requests_in(activity_id, PENDING)
+
+
+def approve(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> list[int]:
+    """Admit the student: a place is taken like a join (the conditional UPDATE, which is
+    also the row lock), the request goes. Returns the student told (notice 13)."""
+    activity = managed_activity(user, admin, activity_id)
+    taken = take_place(activity_id)
+    if not drop_request(activity_id, person_id, PENDING):
+        db.session.rollback()
+        raise not_found(NO_REQUEST)
+    if not taken:
+        db.session.rollback()
+        raise bad_request(FULL)
+    db.session.add(Participation(act_id=activity_id, user_id=person_id))
+    notify(JOIN_APPROVED, [person_id], activity=activity)
+    commit_or(bad_request("该用户已经加入了该活动。"))
+    return [person_id]
+
+
+def decline(
+    user: User | None, admin: Admin | None, activity_id: int, person_id: int, allow_again: bool
+) -> list[int]:
+    """Refuse the request; returns the student told (notice 14)."""
+    activity = managed_activity(user, admin, activity_id)
+    if allow_again:
+        changed = drop_request(activity_id, person_id, PENDING)
+    else:
+        result = cast(
+            "CursorResult[Any]",
+            db.session.execute(
+                update(JoinRequest)
+                .where(
+                    JoinRequest.act_id == activity_id,
+                    JoinRequest.user_id == person_id,
+                    JoinRequest.state == PENDING,
+                )
+                .values(state=DECLINED)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        changed = result.rowcount > 0
+    if not changed:
+        db.session.rollback()
+        raise not_found(NO_REQUEST)
+    notify(JOIN_DECLINED, [person_id], activity=activity)
+    db.session.commit()
+    return [person_id]
+
+
+def allow_again(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> None:
+    """Forget a decline, so the student may ask again."""
+    managed_activity(user, admin, activity_id)
+    if not drop_request(activity_id, person_id, DECLINED):
+        db.session.rollback()
+        raise not_found("该用户没有被拒绝的加入申请。")
+    db.session.commit()

@@ -1,0 +1,78 @@
+"""Sign-up sheets as .xlsx and .csv (docs/api.md §21)."""
+
+import csv
+import io
+
+from openpyxl import load_workbook
+
+from reedsailing.extensions import db
+from reedsailing.models import JoinRequest
+from reedsailing.models.blocks import CLUB
+from tests.factories import headers, join, make_activity, make_admin, make_org, make_user
+
+
+def _campus():
+    manager = make_user()
+    org = make_org(block_id=CLUB, managers=[manager])
+    owner = db.session.get(type(manager), org.owner_id)
+    act = make_activity(org=org, owner=owner, contain=2, name="周末徒步")
+    came = make_user(name="=HYPERLINK(1)", email="came@buaa.edu.cn", contact="13800000000")
+    absent = make_user(name="没来的", email="absent@buaa.edu.cn")
+    join(act, came)
+    join(act, absent)
+    waiting = make_user(name="候补的", email="waiting@buaa.edu.cn")
+    db.session.add(JoinRequest(act_id=act.id, user_id=waiting.id, state="waiting"))
+    db.session.commit()
+    client_marks = (act.id, came.id)
+    return owner, manager, act, client_marks
+
+
+def _csv(client, caller, act):
+    response = client.get(f"/api/activities/{act.id}/sheet/?format=csv", headers=headers(caller))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith("\ufeff".encode())
+    assert 'filename="activity-' in response.headers["Content-Disposition"]
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_owner_gets_every_row_with_attendance(client):
+    owner, manager, act, (act_id, came_id) = _campus()
+    client.put(f"/api/activities/{act_id}/attendance/{came_id}/", headers=headers(owner))
+    rows = _csv(client, owner, act)
+    assert rows[0][:4] == ["序号", "状态", "用户ID", "姓名"]
+    table = {row[3]: row for row in rows[1:]}
+    assert [row[1] for row in rows[1:]] == ["已报名", "已报名", "候补"]
+    # a name that a spreadsheet would run as a formula is quoted
+    assert table["'=HYPERLINK(1)"][4] == "came@buaa.edu.cn" and table["'=HYPERLINK(1)"][8] == "是"
+    assert table["'=HYPERLINK(1)"][10] == "手动"
+    assert table["没来的"][8] == "否" and table["候补的"][7] == "1"
+
+
+def test_managers_see_masked_addresses_admins_full(client):
+    owner, manager, act, _ = _campus()
+    masked = _csv(client, manager, act)
+    assert {row[4] for row in masked[1:]} == {"c***@buaa.edu.cn", "a***@buaa.edu.cn", "w***@buaa.edu.cn"}
+    full = _csv(client, make_admin(), act)
+    assert "came@buaa.edu.cn" in {row[4] for row in full[1:]}
+
+
+def test_xlsx_is_a_workbook_with_the_same_rows(client):
+    owner, manager, act, _ = _campus()
+    response = client.get(f"/api/activities/{act.id}/sheet/", headers=headers(owner))
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(response.data))
+    page = book["报名表"]
+    values = [list(row) for row in page.iter_rows(values_only=True)]
+    assert values[0][0].startswith("周末徒步")
+    assert values[1][1] == "状态" and [row[1] for row in values[2:]] == ["已报名", "已报名", "候补"]
+
+
+def test_sheet_roles_and_bad_input(client):
+    owner, manager, act, _ = _campus()
+    student = make_user()
+    assert client.get(f"/api/activities/{act.id}/sheet/", headers=headers(student)).status_code == 403
+    assert client.get(f"/api/activities/{act.id}/sheet/").status_code == 401
+    assert client.get("/api/activities/999999/sheet/", headers=headers(owner)).status_code == 404
+    bad = client.get(f"/api/activities/{act.id}/sheet/?format=pdf", headers=headers(owner))
+    assert bad.status_code == 400 and "format" in bad.json
