@@ -470,7 +470,12 @@ def bench_nginx(preset, backend, database_url, args):
 
     print(f"\n== {preset} on {backend}, through nginx: building the demo campus ...", flush=True)
     counts, build_seconds = prepare_database(database_url, preset)
-    env = base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")
+    shared_redis = (
+        {"REDIS_URL": args.redis_url, "SOCKETIO_CHANNEL": f"reedsailing-bench-{os.getpid()}"}
+        if args.redis_url
+        else {}
+    )  # the documented production shape: the processes share Redis (answer cache, Socket.IO)
+    env = base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1", **shared_redis)
     rows, setups = [], []
     saved_ca = os.environ.get("REQUESTS_CA_BUNDLE")
     with tempfile.TemporaryDirectory() as shared:
@@ -656,6 +661,9 @@ def main():
         type=lambda s: s.split(","),
         default=["many", "one"],
         help="with --nginx: client addresses of the connections, many and/or one",
+    )
+    parser.add_argument(
+        "--redis-url", default=None, help="with --nginx: REDIS_URL of every server process (shared)"
     )
     args = parser.parse_args()
 
