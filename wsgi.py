@@ -53,6 +53,20 @@ if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     # view, not at teardown: then the request holds no pooled database connection yet.
     app.before_request(lambda: eventlet.sleep(0))
 
+    # No Nagle: eventlet writes the headers, then a body above its 16 KB write buffer in a
+    # second send; Nagle held that body until the client's delayed ACK (~40 ms per request
+    # on keep-alive connections, bench/RESULTS.md). Accepted sockets inherit the option.
+    _listen = eventlet.listen
+
+    def _listen_nodelay(*args, **kwargs):
+        import socket
+
+        listener = _listen(*args, **kwargs)
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return listener
+
+    eventlet.listen = _listen_nodelay
+
 
 def main():
     host, port = app.config["HOST"], app.config["PORT"]
