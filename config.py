@@ -82,6 +82,12 @@ class Config:
     SHOW_ALL = env_bool("SHOW_ALL", True)
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
+    # Cached answers of the heavy reads (docs/caching.md): Redis with REDIS_URL, else an
+    # in-process LRU of CACHE_MAX_BYTES; entries expire after CACHE_TTL seconds.
+    CACHE_ENABLED = env_bool("CACHE_ENABLED", True)
+    CACHE_TTL = env_int("CACHE_TTL", 3600)
+    CACHE_MAX_BYTES = env_int("CACHE_MAX_BYTES", 32 * 1024 * 1024)
+
     # WeChat
     WECHAT_APPID = env("WECHAT_APPID", "")
     WECHAT_SECRET = env("WECHAT_SECRET", "")

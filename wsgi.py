@@ -82,6 +82,20 @@ elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
 
     app.before_request(lambda: gevent.sleep(0))  # the same fairness yield under gevent
 
+    # No Nagle: eventlet writes the headers, then a body above its 16 KB write buffer in a
+    # second send; Nagle held that body until the client's delayed ACK (~40 ms per request
+    # on keep-alive connections, bench/RESULTS.md). Accepted sockets inherit the option.
+    _listen = eventlet.listen
+
+    def _listen_nodelay(*args, **kwargs):
+        import socket
+
+        listener = _listen(*args, **kwargs)
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return listener
+
+    eventlet.listen = _listen_nodelay
+
 
 def serve_with_gunicorn(host: str, port: int, threads: int) -> None:
     """The threading mode: gunicorn's gthread worker, one process (Socket.IO's long-polling

@@ -82,6 +82,11 @@ class Server(ServerProcess):
         self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port), "SOCKETIO_ASYNC_MODE": mode}
         self.script = ROOT / script
 
+    def cpu_seconds(self):
+        """User + system CPU time the server process has used so far (/proc/<pid>/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self):
         """Resident memory of the server process (VmRSS), in MB."""
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

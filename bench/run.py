@@ -366,7 +366,11 @@ def bench_one(preset, backend, database_url, args, generator, mode="eventlet"):
                     reset(server.url, name, conns)
                     generator(server.url, conns, args.warmup, workdir)
                     reset(server.url, name, conns)
+                    cpu_before = server.cpu_seconds()
                     row.update(generator(server.url, conns, args.duration, workdir))
+                    cpu = server.cpu_seconds() - cpu_before
+                    row["cpu_ms"] = 1000 * cpu / row["requests"] if row["requests"] else None
+                    row["load"] = os.getloadavg()[0]
                 except (requests.RequestException, subprocess.CalledProcessError, ValueError) as error:
                     # A wedged server must not lose the figures measured so far.
                     rows.append({**row, "note": f"failed: {type(error).__name__}"})
@@ -378,7 +382,7 @@ def bench_one(preset, backend, database_url, args, generator, mode="eventlet"):
                 rows.append(row)
                 print(
                     f"   {name:18} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  "
-                    f"p99 {row['p99_ms']:6.1f} ms  queries {row['queries']:>5}  status {row['status']}  "
+                    f"p99 {row['p99_ms']:6.1f} ms  cpu {row['cpu_ms'] or 0:6.2f} ms/req  queries {row['queries']:>5}  status {row['status']}  "
                     f"errors {row['errors']}",
                     flush=True,
                 )
@@ -467,7 +471,12 @@ def bench_nginx(preset, backend, database_url, args):
 
     print(f"\n== {preset} on {backend}, through nginx: building the demo campus ...", flush=True)
     counts, build_seconds = prepare_database(database_url, preset)
-    env = base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1")
+    shared_redis = (
+        {"REDIS_URL": args.redis_url, "SOCKETIO_CHANNEL": f"reedsailing-bench-{os.getpid()}"}
+        if args.redis_url
+        else {}
+    )  # the documented production shape: the processes share Redis (answer cache, Socket.IO)
+    env = base_env(database_url, BENCH_ROUTES="1", QUERY_COUNT_HEADER="1", **shared_redis)
     rows, setups = [], []
     saved_ca = os.environ.get("REQUESTS_CA_BUNDLE")
     with tempfile.TemporaryDirectory() as shared:
@@ -595,25 +604,26 @@ def nginx_table(runs):
 
 def table(runs):
     lines = [
-        "| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | queries/req | status | errors |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|",
+        "| set | db | endpoint | req/s | p50 ms | p95 ms | p99 ms | ratio to ping | server CPU ms/req | "
+        "queries/req | status | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     for run in runs:
         for row in run["rows"]:
             if "rps" not in row:
                 lines.append(
-                    f"| {run['set']} | {run['db']} | {row['endpoint']} | – | – | – | – | – | – | "
+                    f"| {run['set']} | {run['db']} | {row['endpoint']} | – | – | – | – | – | – | – | "
                     f"{row['note']} | – |"
                 )
                 continue
             ratio = f"{row['ratio']:.0%}" if row["ratio"] else "–"
             lines.append(
                 f"| {run['set']} | {run['db']} | {row['endpoint']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
-                f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | {row['queries']} | {row['status']} | "
+                f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {ratio} | {row.get('cpu_ms') or 0:.2f} | {row['queries']} | {row['status']} | "
                 f"{row['errors']} |"
             )
         lines.append(
-            f"| {run['set']} | {run['db']} | *server RSS after the run* | {run['rss_mb']:.0f} MB | | | | | | | |"
+            f"| {run['set']} | {run['db']} | *server RSS after the run* | {run['rss_mb']:.0f} MB | | | | | | | | |"
         )
     return "\n".join(lines)
 
@@ -657,6 +667,9 @@ def main():
         "--mode",
         default="eventlet",
         help="comma-separated server modes: eventlet,gevent,threading (README, Server modes)",
+    )
+    parser.add_argument(
+        "--redis-url", default=None, help="with --nginx: REDIS_URL of every server process (shared)"
     )
     args = parser.parse_args()
 

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
-from reedsailing.core import benchtools
+from reedsailing.core import benchtools, versions  # noqa: F401  (versions: the write listeners)
 from reedsailing.core.jsonprovider import OrjsonProvider
 from reedsailing.extensions import db, migrate, socketio
 

@@ -69,8 +69,8 @@ def test_seed_cli_is_idempotent(app):
     assert first.exit_code == 0 and "0 blocks" in first.output
 
 
-def test_0004_signup_up_and_down_keeps_the_rest(empty_database_url):
-    """0004_signup adds the waiting list, check-in and attendance tables and takes them
+def test_0002_signup_up_and_down_keeps_the_rest(empty_database_url):
+    """0002_signup adds the waiting list, check-in and attendance tables and takes them
     away again without touching the tables of 0001 (docs/signup.md)."""
 
     class Config(TestConfig):
@@ -82,7 +82,7 @@ def test_0004_signup_up_and_down_keeps_the_rest(empty_database_url):
         upgrade(directory=MIGRATIONS, revision="0001")
         before = set(inspect(db.engine).get_table_names())
         assert not before & new_tables
-        upgrade(directory=MIGRATIONS, revision="0004_signup")
+        upgrade(directory=MIGRATIONS, revision="0002_signup")
         after = set(inspect(db.engine).get_table_names())
         assert after == before | new_tables
         with db.engine.begin() as conn:

@@ -6,6 +6,7 @@ from typing import Any
 
 from reedsailing.activities.blueprint import bp
 from reedsailing.activities.schemas import (
+    ANSWER_TABLES,
     CALENDAR_SCHEMA,
     ActivityAnswers,
     ActivityCreateBody,
@@ -20,6 +21,7 @@ from reedsailing.activities.schemas import (
 from reedsailing.activities.services import listing, publishing
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
+from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load
 from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.wire import with_receivers
@@ -49,6 +51,7 @@ def _joined(answer: Any) -> Any:
 @bp.get("/activities/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def list_activities():
     """List all activities (`?limit=&offset=` optional)."""
     return _answer(listing.all_activities())
@@ -67,6 +70,7 @@ def create_activity():
 @bp.post("/activities/search/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def search_activities():
     """Search all activities by name (case-insensitive substring)."""
     return _answer(listing.all_activities(search_term(json_body())))
@@ -75,6 +79,7 @@ def search_activities():
 @bp.get("/activities/<int:activity_id>/")
 @doc(response=ActivitySchema)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def get_activity(activity_id):
     """Read an activity with its owner, type, org, location and block."""
     return ActivityAnswers().one(listing.activity_row(activity_id))
@@ -106,6 +111,7 @@ def delete_activity(activity_id):
 @bp.get("/blocks/activities/<int:block_id>/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def block_activities(block_id):
     """List a block's activities."""
     return _answer(listing.block_activities(block_id))
@@ -114,6 +120,7 @@ def block_activities(block_id):
 @bp.get("/blocks/activities/status/<int:block_id>/")
 @doc(response=ActivityStatusSchema)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def block_activities_status(block_id):
     """A block's activities as `{unstart, cur, end}`."""
     return _answer(listing.block_activities(block_id, status=True))
@@ -122,6 +129,7 @@ def block_activities_status(block_id):
 @bp.post("/blocks/activities/search/<int:block_id>/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def block_activities_search(block_id):
     """Search a block's activities by name."""
     return _answer(listing.block_activities(block_id, search_term(json_body())))
@@ -133,6 +141,7 @@ def block_activities_search(block_id):
 @bp.get("/organizations/activities/<int:org_id>/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def org_activities(org_id):
     """List an organization's activities."""
     return _answer(listing.org_activities(org_id))
@@ -141,6 +150,7 @@ def org_activities(org_id):
 @bp.get("/organizations/activities/status/<int:org_id>/")
 @doc(response=ActivityStatusSchema)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def org_activities_status(org_id):
     """An organization's activities as `{unstart, cur, end}`."""
     return _answer(listing.org_activities(org_id, status=True))
@@ -149,6 +159,7 @@ def org_activities_status(org_id):
 @bp.post("/organizations/activities/search/<int:org_id>/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
+@cached(ANSWER_TABLES)
 def org_activities_search(org_id):
     """Search an organization's activities by name."""
     return _answer(listing.org_activities(org_id, search_term(json_body())))

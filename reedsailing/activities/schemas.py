@@ -181,11 +181,13 @@ class _Plan:
         self.plain: list[Slot] = []
         # (answer key, row index of the nested id, the nested object's slots)
         self.nested: list[tuple[str, int, list[Slot]]] = []
+        self.tables: set[str] = {Activity.__tablename__}
         for key, field in schema.dump_fields.items():
             name = field.attribute or key
             if isinstance(field, fields.Nested):
                 relationship = relationships[name]
                 alias = relationship.mapper.local_table.alias(f"answer_{key}")
+                self.tables.add(relationship.mapper.class_.__tablename__)
                 (foreign_key,) = relationship.local_columns
                 self.source = self.source.outerjoin(alias, alias.c.id == foreign_key)
                 slots = self._slots(field.schema.dump_fields, alias, f"{key}__")
@@ -203,6 +205,8 @@ class _Plan:
 
 
 _PLAN = _Plan(ActivitySchema())
+# The tables an activity answer reads: its cache scopes (core/cache.py).
+ANSWER_TABLES = frozenset(_PLAN.tables)
 
 
 def activity_rows() -> Select[Any]:

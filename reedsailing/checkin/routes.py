@@ -1,6 +1,5 @@
 """Check-in and attendance routes (docs/api.md §21)."""
 
-from flask import request
 from flask_limiter.util import get_remote_address
 
 from reedsailing.checkin import services
@@ -16,7 +15,7 @@ from reedsailing.checkin.schemas import (
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
 from reedsailing.core.errors import ApiError
-from reedsailing.core.http import load
+from reedsailing.core.http import load, query_params
 from reedsailing.core.ratelimit import limiter
 
 open_body = OpenBody()
@@ -60,7 +59,7 @@ def current_code(activity_id):
 @auth.login_required
 def checkin_qrcode(activity_id):
     """A PNG QR code of the open code, for the screen at the door (owner, managers, admins)."""
-    width = qr_query.load(request.args)["width"]
+    width = qr_query.load(query_params())["width"]
     image = services.qr_image(auth.current_user(), auth.current_admin(), activity_id, width)
     return image, 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
 

@@ -19,6 +19,7 @@ from reedsailing.comments.schemas import (
 )
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
+from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.wire import with_receivers
 
@@ -93,6 +94,7 @@ def delete_comment(comment_id):
 @bp.get("/activities/<int:activity_id>/comments/")
 @doc(response=CommentDetailSchema, many=True)
 @auth.login_required
+@cached(("comments", "users", "activities"))
 def activity_comments(activity_id):
     """An activity's comments with their authors."""
     return comment_details_schema.dump(services.activity_comments(activity_id))

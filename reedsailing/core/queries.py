@@ -31,6 +31,13 @@ def paginate(statement):
     return statement
 
 
+def page_slice(items):
+    """Apply `?limit=&offset=` to a list already fetched (each bucket of a status partition)."""
+    args = page_query.load(query_params())
+    end = args["offset"] + args["limit"] if "limit" in args else None
+    return items[args["offset"] : end]
+
+
 def search_term(body):
     """The `name` of a search body: required; `%` and `_` are literal characters."""
     return search_body.load(body)["name"]

@@ -12,7 +12,7 @@ from reedsailing.models.outside import (
     SubscribeMessage,
 )
 from reedsailing.models.signup import Attendance, CheckIn, JoinRequest
-from reedsailing.models.system import Admin, EmailCode, KeyValue
+from reedsailing.models.system import Admin, DataVersion, EmailCode, KeyValue
 from reedsailing.models.users import User
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Category",
     "CheckIn",
     "Comment",
+    "DataVersion",
     "Delivery",
     "EmailCode",
     "FeedToken",

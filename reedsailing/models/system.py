@@ -51,3 +51,14 @@ class KeyValue(Model):
     key: Mapped[str] = mapped_column(String(191), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DataVersion(Model):
+    """The version of one table's data (docs/caching.md): a random token replaced in the
+    same transaction as every write to that table. Cached answers are keyed by the
+    versions of the tables they read, so a committed write is never answered stale."""
+
+    __tablename__ = "data_versions"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))

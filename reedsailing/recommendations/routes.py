@@ -3,7 +3,6 @@
 from reedsailing.activities.schemas import ActivityAnswers
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
-from reedsailing.core.schemas import orgs_schema
 from reedsailing.recommendations.blueprint import bp
 from reedsailing.recommendations.schemas import RecommendResult
 from reedsailing.recommendations.services import recommend
@@ -19,5 +18,5 @@ def recommended(user_id):
     answers = ActivityAnswers()
     return {
         "acts": [{**answers.one(row), "suitability": suitability} for row, suitability in activities],
-        "orgs": orgs_schema.dump(orgs),
+        "orgs": orgs,
     }

@@ -1,9 +1,8 @@
 """The sign-up sheet download (docs/api.md §21)."""
 
-from flask import request
-
 from reedsailing.core import auth
 from reedsailing.core.apidoc import doc
+from reedsailing.core.http import query_params
 from reedsailing.sheets import services
 from reedsailing.sheets.blueprint import bp
 from reedsailing.sheets.schemas import SheetQuery
@@ -18,7 +17,7 @@ CSV = "text/csv; charset=utf-8"
 @auth.login_required
 def signup_sheet(activity_id):
     """The sign-up sheet as .xlsx (default) or .csv (owner, managers, admins)."""
-    kind = sheet_query.load(request.args)["format"]
+    kind = sheet_query.load(query_params())["format"]
     activity, rows = services.sheet(auth.current_user(), auth.current_admin(), activity_id)
     if kind == "csv":
         body, media = services.to_csv(rows), CSV

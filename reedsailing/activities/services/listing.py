@@ -6,21 +6,23 @@ number of rows, plus at most one existence check; the routes dump the rows.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
 from reedsailing.activities.schemas import activity_rows
+from reedsailing.core.cache import valid_until
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import bad_request, not_found
-from reedsailing.core.queries import contains, paginate
+from reedsailing.core.queries import contains, page_slice, paginate
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, Follow, Organization, Participation, User
 
 Rows = list[Row[Any]]
+_TICK = timedelta(microseconds=1)
 Partition = dict[str, Rows]
 
 
@@ -50,20 +52,27 @@ def partition(rows: Iterable[Row[Any]]) -> Partition:
     """Split into `{unstart, cur, end}` by the activities' times (docs/api.md §2)."""
     moment = now()
     buckets: Partition = {"unstart": [], "cur": [], "end": []}
+    changes: datetime | None = None  # the next moment a row changes bucket by itself
     for row in rows:
-        buckets[status_of(row, moment)].append(row)
+        status = status_of(row, moment)
+        buckets[status].append(row)
+        if status != "end":
+            change = row.begin_time if status == "unstart" else row.end_time + _TICK
+            changes = change if changes is None or change < changes else changes
+    valid_until(changes)
     return buckets
 
 
 def _filtered(
     where: Iterable[Any], term: str | None, status: bool, order: Iterable[Any] = (Activity.id,)
 ) -> Rows | Partition:
-    """The rows (paged), or their status partition when `status` (never paged)."""
+    """The rows, or their status partition when `status`; `?limit=&offset=` pages the
+    rows, or each bucket of the partition (docs/api.md §1.4)."""
     statement = activity_rows().where(*where).order_by(*order)
     if term is not None:
         statement = statement.where(contains(Activity.name, term))
     if status:
-        return partition(fetch(statement))
+        return {key: page_slice(rows) for key, rows in partition(fetch(statement)).items()}
     return fetch(paginate(statement))
 
 

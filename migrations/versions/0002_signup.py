@@ -1,6 +1,6 @@
 """waiting list, join requests, check-in and attendance (docs/signup.md)
 
-Revision ID: 0004_signup
+Revision ID: 0002_signup
 Revises: 0001
 Create Date: 2026-11-29 15:47:59.027267
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_signup'
+revision = '0002_signup'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """outside the app: subscribe messages and calendar feeds
 
-Revision ID: 0005_outside
-Revises: 0004_signup
+Revision ID: 0003_outside
+Revises: 0002_signup
 Create Date: 2026-11-29 15:47:46.417747
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_outside'
-down_revision = '0004_signup'
+revision = '0003_outside'
+down_revision = '0002_signup'
 branch_labels = None
 depends_on = None
 
