@@ -112,7 +112,7 @@ def serve_with_gunicorn(host: str, port: int, threads: int) -> None:
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "keepalive": 5,
-                "accesslog": None,  # our own access log line (reedsailing.core.observability)
+                "accesslog": None,  # our own access log line (reedsailing.ops.observability)
                 # gunicorn 27's control socket sits at one fixed path per user: two
                 # instances (reedsailing-web@8001, @8002) would fight over it.
                 "control_socket_disable": True,

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from config import TestConfig
 from reedsailing import create_app
-from reedsailing.core import auth
 from reedsailing.demo.campus import PRESETS, populate
 from reedsailing.extensions import db
 from reedsailing.models import Activity, User
+from reedsailing.security import auth
 
 
 def timed(client, method, path, headers, runs, body=None):

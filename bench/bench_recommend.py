@@ -21,7 +21,6 @@ from sqlalchemy import event, insert, select
 
 from config import TestConfig
 from reedsailing import create_app
-from reedsailing.core import auth
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import (
@@ -35,6 +34,7 @@ from reedsailing.models import (
     Participation,
     User,
 )
+from reedsailing.security import auth
 from reedsailing.seed import seed
 
 WORDS = [

@@ -49,10 +49,10 @@ def build(database_url, students):
     from sqlalchemy import insert, select
 
     from reedsailing import create_app
-    from reedsailing.core import auth
     from reedsailing.core.timeutil import now
     from reedsailing.extensions import db
     from reedsailing.models import Activity, Address, CheckIn, JoinRequest, Participation, User
+    from reedsailing.security import auth
     from reedsailing.seed import seed
 
     app = create_app()

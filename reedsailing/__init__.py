@@ -8,9 +8,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
-from reedsailing.core import benchtools, versions  # noqa: F401  (versions: the write listeners)
+from reedsailing.core import versions  # noqa: F401  (imported for its write listeners)
 from reedsailing.core.jsonprovider import OrjsonProvider
 from reedsailing.extensions import db, migrate, socketio
+from reedsailing.ops import benchtools
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def create_app(config_class=Config):
 
 
 def configure_logging(app):
-    from reedsailing.core.observability import configure_logging as configure
+    from reedsailing.ops.observability import configure_logging as configure
 
     configure(app)
 
@@ -109,8 +110,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def register_extensions(app):
     from flask_cors import CORS
 
-    from reedsailing.core import observability, ratelimit, web
+    from reedsailing.core import web
     from reedsailing.extensions import mail
+    from reedsailing.ops import observability
+    from reedsailing.security import ratelimit
 
     web.init_app(app)
     observability.init_app(app)  # the access log line, request metrics, Sentry (SENTRY_DSN)
@@ -213,7 +216,8 @@ def register_apidocs(app):
     from flask import jsonify
     from flask_swagger_ui import get_swaggerui_blueprint
 
-    from reedsailing.core.apidoc import SWAGGER_UI_CONFIG, build_spec
+    from reedsailing.apidocs.spec import build_spec
+    from reedsailing.apidocs.texts import SWAGGER_UI_CONFIG
 
     spec = build_spec(app)
 

@@ -176,7 +176,7 @@ def _suite_socketio(_suite_socketio_server):
 def _suite_limiter(app):
     """Apps built by single tests (test_config, test_ratelimit) re-bind the one global
     limiter; every test starts with the suite app's setting (off)."""
-    from reedsailing.core.ratelimit import limiter
+    from reedsailing.security.ratelimit import limiter
 
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     yield

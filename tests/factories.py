@@ -5,7 +5,6 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from reedsailing.core import auth
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import (
@@ -21,6 +20,7 @@ from reedsailing.models import (
     User,
 )
 from reedsailing.models.blocks import CLUB, PERSONAL
+from reedsailing.security import auth
 
 _counter = itertools.count(1)
 

@@ -1,7 +1,7 @@
 """The API document as a product (docs/api.md): every property typed, every tag
 described, servers, and examples of the main flows that the real app answers the same way."""
 
-from reedsailing.core.apidoc import EXAMPLES
+from reedsailing.apidocs.texts import EXAMPLES
 from reedsailing.models import Category
 from tests.factories import headers, make_address, make_user
 

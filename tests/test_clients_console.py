@@ -272,6 +272,6 @@ def test_admin_sessions_live_in_redis_when_there_is_one(app, client, redis_url, 
 def _session_of(app, token):
     from itsdangerous import URLSafeTimedSerializer
 
-    from reedsailing.core.auth import ADMIN_SALT
+    from reedsailing.security.auth import ADMIN_SALT
 
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=ADMIN_SALT).loads(token)["s"]

@@ -18,7 +18,7 @@ import requests
 import websocket
 
 from config import TestConfig
-from reedsailing.core import auth
+from reedsailing.security import auth
 from tests.factories import make_admin, make_user
 from tests.support.server import ServerProcess
 from tests.support.smtp_sink import free_port
@@ -82,6 +82,7 @@ def site(tmp_path, database_url):
         "MAIL_SERVER": "",
         "WECHAT_APPID": "",
         "RATELIMIT_ENABLED": "false",
+        "ALLOW_DEV_LOGIN": "true",  # a test installation: development login on MariaDB too
     }
     server = ServerProcess(env).start()
     port = free_port()

@@ -16,12 +16,12 @@ from PIL import Image
 from config import Config, TestConfig
 from reedsailing import create_app
 from reedsailing.core import store
-from reedsailing.core.ratelimit import limiter
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations import wechat
 from reedsailing.messages import texts
 from reedsailing.models import Activity, Delivery, Notice, Organization
 from reedsailing.models.blocks import CLUB
+from reedsailing.security.ratelimit import limiter
 from tests.acts_support import fmt
 from tests.factories import (
     headers,

@@ -3,9 +3,9 @@
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from reedsailing.core import auth
 from reedsailing.extensions import db
 from reedsailing.models import User
+from reedsailing.security import auth
 from tests.factories import headers, make_user
 
 LOGIN_FIELDS = {

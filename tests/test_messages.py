@@ -5,11 +5,11 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from reedsailing.core import auth
 from reedsailing.extensions import db, socketio
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Delivery, Notice, User
+from reedsailing.security import auth
 from tests.factories import headers, make_activity, make_admin, make_org, make_user
 
 NOTICE_KEYS = {"id", "type", "time", "content", "act", "org"}

@@ -13,7 +13,7 @@ import requests
 import socketio as socketio_client
 
 from config import TestConfig
-from reedsailing.core import auth
+from reedsailing.security import auth
 from tests.factories import make_activity, make_user
 from tests.support.notifying import NotifyingServerProcess
 from tests.support.server import ROOT, ServerProcess

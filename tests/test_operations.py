@@ -7,9 +7,9 @@ import logging
 import pytest
 
 import config
-from reedsailing.core.observability import JsonFormatter, init_sentry
 from reedsailing.extensions import db
 from reedsailing.models import Admin
+from reedsailing.ops.observability import JsonFormatter, init_sentry
 from tests.factories import headers, make_user
 from tests.support.server import ROOT
 
@@ -213,11 +213,11 @@ def test_with_a_dsn_an_unhandled_error_reaches_the_error_service():
 
 
 COUNT_A_JOB = """
-from reedsailing.core.observability import JOB_RUNS
+from reedsailing.ops.observability import JOB_RUNS
 JOB_RUNS.labels("boya_import", "failed").inc()
 """
 PRINT_METRICS = """
-from reedsailing.core.observability import metrics_text
+from reedsailing.ops.observability import metrics_text
 print(metrics_text()[0].decode())
 """
 

@@ -9,10 +9,10 @@ import pytest
 import requests
 from sqlalchemy import func, insert, select
 
-from reedsailing.core import auth
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation, User
+from reedsailing.security import auth
 from tests.factories import make_activity
 from tests.support.server import ServerProcess
 

@@ -6,8 +6,8 @@ import pytest
 
 from config import TestConfig
 from reedsailing import create_app
-from reedsailing.core.ratelimit import limiter
 from reedsailing.core.timeutil import now
+from reedsailing.security.ratelimit import limiter
 from tests.factories import headers, join, make_activity, make_user
 
 

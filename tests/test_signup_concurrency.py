@@ -9,9 +9,9 @@ import pytest
 import requests
 from sqlalchemy import func, insert, select
 
-from reedsailing.core import auth
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Delivery, JoinRequest, Notice, Participation, User
+from reedsailing.security import auth
 from tests.factories import make_activity
 from tests.test_participation_concurrency import server  # noqa: F401 - the fixture
 

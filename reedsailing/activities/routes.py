@@ -19,12 +19,12 @@ from reedsailing.activities.schemas import (
     JoinedStatusSchema,
 )
 from reedsailing.activities.services import listing, publishing
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load
 from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.wire import with_receivers
+from reedsailing.security import auth
 
 create_body = ActivityCreateBody()
 update_body = ActivityUpdateBody()
@@ -237,7 +237,7 @@ def joined_activities_search(user_id):
 
 
 @bp.get("/users/joined_acts/<int:user_id>/<int:year>/<int:month>/")
-@doc(response=CALENDAR_SCHEMA)
+@doc(response=CALENDAR_SCHEMA, errors=(400,))  # 400: a month outside 1-12
 @auth.login_required
 def joined_calendar(user_id, year, month):
     """The caller's joined activities of a month, keyed by begin date (`/2021/6/`)."""

@@ -12,11 +12,11 @@ from reedsailing.admin.schemas import (
     login_body,
     register_body,
 )
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import load
-from reedsailing.core.ratelimit import limited_admin_login
 from reedsailing.core.wire import identify_answer
+from reedsailing.security import auth
+from reedsailing.security.ratelimit import limited_admin_login
 
 
 @bp.post("/adminLogIn/")

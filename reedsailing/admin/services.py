@@ -5,12 +5,12 @@ import logging
 from flask import request
 from sqlalchemy import func, select
 
-from reedsailing.core import ratelimit
 from reedsailing.core.db import commit_or
 from reedsailing.core.errors import bad_request, field_error, not_found
 from reedsailing.core.wire import admin_login_refused
 from reedsailing.extensions import db
 from reedsailing.models import Admin
+from reedsailing.security import ratelimit
 
 log = logging.getLogger(__name__)
 USERNAME_TAKEN = "该用户名已存在。"

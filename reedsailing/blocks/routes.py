@@ -4,16 +4,16 @@ Anyone logged in reads them; admins write blocks; any logged-in user may create 
 category or an address (the app does it while creating an activity); admins edit and
 delete them."""
 
+from reedsailing.apidocs.spec import doc
 from reedsailing.blocks import services
 from reedsailing.blocks.blueprint import bp
 from reedsailing.blocks.schemas import AddressBody, NameBody
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
 from reedsailing.core.db import get_or_404
 from reedsailing.core.http import load
-from reedsailing.core.ratelimit import limited
 from reedsailing.core.schemas import AddressSchema, BlockSchema, CategorySchema, EmptySchema
 from reedsailing.models import Address, Block, Category
+from reedsailing.security import auth
+from reedsailing.security.ratelimit import limited
 
 name_body = NameBody()
 address_body = AddressBody()

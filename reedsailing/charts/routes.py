@@ -2,12 +2,12 @@
 
 from flask import current_app, render_template, url_for
 
+from reedsailing.apidocs.spec import doc
 from reedsailing.charts import services
 from reedsailing.charts.blueprint import bp
 from reedsailing.charts.schemas import ChartItem, ChartQuery, chart_query
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
 from reedsailing.core.http import query_params
+from reedsailing.security import auth
 
 
 @bp.get("/charts/popular_orgs/")

@@ -2,21 +2,14 @@
 
 from flask_limiter.util import get_remote_address
 
+from reedsailing.apidocs.spec import doc
 from reedsailing.checkin import services
 from reedsailing.checkin.blueprint import bp
-from reedsailing.checkin.schemas import (
-    CheckInBody,
-    CodeResult,
-    MarkResult,
-    OpenBody,
-    QrQuery,
-    SummarySchema,
-)
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.checkin.schemas import CheckInBody, CodeResult, MarkResult, OpenBody, QrQuery, SummarySchema
 from reedsailing.core.errors import ApiError
 from reedsailing.core.http import load, query_params
-from reedsailing.core.ratelimit import limiter
+from reedsailing.security import auth
+from reedsailing.security.ratelimit import limiter
 
 open_body = OpenBody()
 check_in_body = CheckInBody()

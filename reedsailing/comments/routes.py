@@ -3,6 +3,7 @@ activity's list, and the console's list and search (docs/api.md §13)."""
 
 from flask import request
 
+from reedsailing.apidocs.spec import doc
 from reedsailing.comments import services
 from reedsailing.comments.blueprint import bp
 from reedsailing.comments.schemas import (
@@ -17,11 +18,10 @@ from reedsailing.comments.schemas import (
     CommentUpdateResult,
     comment_search_term,
 )
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
 from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.wire import with_receivers
+from reedsailing.security import auth
 
 create_body = CommentCreateBody()
 update_body = CommentUpdateBody()

@@ -19,7 +19,6 @@ from sqlalchemy.orm import joinedload
 from reedsailing.checkin.services import attendance_taken, has_attended
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import ApiError, bad_request, forbidden
-from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
@@ -27,6 +26,7 @@ from reedsailing.messages.texts import ACT_COMMENTED, COMMENT_MODIFIED
 from reedsailing.models import Activity, Admin, Comment, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.participation.services import has_joined
+from reedsailing.security.permissions import can_manage_activity
 
 DUPLICATE = "您已经评论过该活动。"
 ACTIVITY_NOT_FOUND = "未找到该活动。"

@@ -66,7 +66,7 @@ class DateTime(fields.Field):
     """Naive Beijing time: in as `YYYY-MM-DD[T ]HH:MM[:SS]`, out as `YYYY-MM-DDTHH:MM:SS`."""
 
     default_error_messages = {"invalid": "日期时间格式错误，应为 YYYY-MM-DDTHH:MM[:SS]。"}
-    # What the API document shows for this field (read by core/apidoc.py).
+    # What the API document shows for this field (read by apidocs/spec.py).
     openapi = {
         "type": "string",
         "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$",

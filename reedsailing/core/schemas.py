@@ -48,7 +48,7 @@ class MaskedEmail(fields.Field):
 class Hidden(fields.Field):
     """A field others may not read (answered as null, so the shape stays); answers only."""
 
-    # What the API document shows for this field (read by core/apidoc.py).
+    # What the API document shows for this field (read by apidocs/spec.py).
     openapi = {"type": "string", "nullable": True, "description": "Not shown to this caller: always null"}
 
     def __init__(self, **kwargs):

@@ -3,14 +3,14 @@
 Searches read `core.http.query_params()`: `?content=&user=`, the console's
 `?{"content":"x"}`, or the JSON body of a GET as the first version did."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.db import get_or_404
 from reedsailing.core.http import load, query_params
 from reedsailing.feedback import services
 from reedsailing.feedback.blueprint import bp
 from reedsailing.feedback.schemas import FeedbackBody, FeedbackQuery, FeedbackSchema
 from reedsailing.models import Feedback
+from reedsailing.security import auth
 
 feedback_body = FeedbackBody()
 feedback_query = FeedbackQuery()

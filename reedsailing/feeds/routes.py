@@ -4,11 +4,11 @@ documents, which answer 304 to a matching If-None-Match (docs/api.md §22)."""
 from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.feeds import services
 from reedsailing.feeds.blueprint import bp
 from reedsailing.feeds.schemas import ICAL_RESPONSE, FeedSchema
+from reedsailing.security import auth
 
 feed_schema = FeedSchema()
 

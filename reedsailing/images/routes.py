@@ -2,14 +2,14 @@
 
 from flask import send_from_directory
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.errors import not_found
 from reedsailing.core.http import load
-from reedsailing.core.ratelimit import limited
 from reedsailing.images import services, storage
 from reedsailing.images.blueprint import bp
 from reedsailing.images.schemas import ImageResult, QrBody, qr_body
+from reedsailing.security import auth
+from reedsailing.security.ratelimit import limited
 
 
 @bp.post("/organizations/<int:org_id>/avatar/")

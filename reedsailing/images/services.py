@@ -10,12 +10,12 @@ from flask import current_app
 
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import ApiError, forbidden
-from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.images.upload import read_image_part
 from reedsailing.integrations import wechat
 from reedsailing.models import Activity, Admin, Organization, User
+from reedsailing.security.permissions import can_manage_activity, is_org_manager
 
 log = logging.getLogger(__name__)
 

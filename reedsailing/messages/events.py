@@ -18,12 +18,12 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from reedsailing.core.auth import user_from_token
 from reedsailing.core.fields import MAX_ID
-from reedsailing.core.observability import SOCKETIO_CONNECTIONS, SOCKETIO_CONNECTS
 from reedsailing.extensions import socketio
 from reedsailing.messages.schemas import MAX_READ_IDS
 from reedsailing.messages.services import mark_read, room_of, unread_notices
+from reedsailing.ops.observability import SOCKETIO_CONNECTIONS, SOCKETIO_CONNECTS
+from reedsailing.security.auth import user_from_token
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "reedsailing.socket_user"

@@ -4,8 +4,7 @@ Nothing here creates a notice or shows anyone else's: notices are made only by
 `services.notify()` from the features that trigger them.
 """
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import load, query_params
 from reedsailing.core.schemas import EmptySchema, notice_schema
 from reedsailing.messages import services
@@ -17,6 +16,7 @@ from reedsailing.messages.schemas import (
     notice_list_query,
     read_body,
 )
+from reedsailing.security import auth
 
 
 @bp.put("/notifications/read/<int:user_id>/")

@@ -16,13 +16,13 @@ from flask import has_app_context
 from sqlalchemy import CursorResult, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from reedsailing.core.observability import NOTICES_PUSHED
 from reedsailing.core.schemas import notice_schema, notices_schema
 from reedsailing.extensions import db, socketio
 from reedsailing.integrations.mail import send_many_in_background
 from reedsailing.messages import legacy
 from reedsailing.messages.texts import render
 from reedsailing.models import Activity, Delivery, Notice, Organization, OrgApplication, User
+from reedsailing.ops.observability import NOTICES_PUSHED
 from reedsailing.subscriptions import services as subscriptions
 
 log = logging.getLogger(__name__)

@@ -2,11 +2,11 @@
 
 from flask import current_app
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.meta import services
 from reedsailing.meta.blueprint import bp
 from reedsailing.meta.schemas import HealthResult, ShowResult
+from reedsailing.security import auth
 
 
 @bp.get("/show/")

@@ -39,7 +39,7 @@ def _plain(value: Any) -> Any:
 )
 def openapi_command(output: str | None) -> None:
     """Export the OpenAPI 3 document (the one /apispec_1.json serves) as JSON."""
-    from reedsailing.core.apidoc import build_spec
+    from reedsailing.apidocs.spec import build_spec
 
     text = json.dumps(build_spec(current_app), ensure_ascii=False, indent=2, sort_keys=False, default=_plain)
     if output:

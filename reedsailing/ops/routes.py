@@ -6,8 +6,8 @@ import hmac
 from flask import Response, current_app, request
 
 from reedsailing.core.errors import ApiError, not_found
-from reedsailing.core.observability import metrics_text
 from reedsailing.ops.blueprint import bp
+from reedsailing.ops.observability import metrics_text
 
 
 @bp.get("/metrics")

@@ -1,8 +1,7 @@
 """Organizations, their applications (docs/api.md §8), managers, follows and the
 caller's relation to an organization (§9)."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.queries import SearchBody, search_term
 from reedsailing.core.schemas import OrgFlatSchema, OrgSchema, org_schema, orgs_schema
@@ -31,6 +30,7 @@ from reedsailing.organizations.schemas import (
     ReceiversResult,
 )
 from reedsailing.organizations.services import applications, members, organizations
+from reedsailing.security import auth
 
 application_body = ApplicationBody()
 decision_body = DecisionBody()

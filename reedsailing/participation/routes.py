@@ -3,8 +3,7 @@ caller's relation to an activity (docs/api.md §12), the waiting list and join r
 (§21)."""
 
 from reedsailing.activities.schemas import ActReceiversResult
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import load, query_params
 from reedsailing.core.wire import with_receivers
 from reedsailing.participation import services
@@ -24,6 +23,7 @@ from reedsailing.participation.schemas import (
     WaitingEntrySchema,
 )
 from reedsailing.participation.services import approval, waitlist
+from reedsailing.security import auth
 
 join_body = JoinBody()
 leave_query = LeaveQuery()

@@ -1,11 +1,11 @@
 """The recommendations route (docs/api.md §15)."""
 
 from reedsailing.activities.schemas import ActivityAnswers
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.recommendations.blueprint import bp
 from reedsailing.recommendations.schemas import RecommendResult
 from reedsailing.recommendations.services import recommend
+from reedsailing.security import auth
 
 
 @bp.get("/recommended/<int:user_id>/")

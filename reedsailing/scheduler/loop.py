@@ -18,7 +18,7 @@ from flask import Flask
 
 from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
-from reedsailing.core.observability import JOB_RUNS
+from reedsailing.ops.observability import JOB_RUNS
 from reedsailing.scheduler import jobs as tasks
 from reedsailing.subscriptions.services import templates as subscribe_templates
 

@@ -1,8 +1,8 @@
 """The sign-up sheet download (docs/api.md §21)."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import query_params
+from reedsailing.security import auth
 from reedsailing.sheets import services
 from reedsailing.sheets.blueprint import bp
 from reedsailing.sheets.schemas import SheetQuery

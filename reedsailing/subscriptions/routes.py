@@ -1,8 +1,8 @@
 """The student's subscribe-message allowances (docs/api.md §22)."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import json_body
+from reedsailing.security import auth
 from reedsailing.subscriptions import services
 from reedsailing.subscriptions.blueprint import bp
 from reedsailing.subscriptions.schemas import REPORT_BODY, SubscriptionsSchema

@@ -1,11 +1,11 @@
 """Login, verification and profile views (docs/api.md)."""
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
 from reedsailing.core.http import json_body, load
 from reedsailing.core.queries import SearchBody, search_term
-from reedsailing.core.ratelimit import limited
 from reedsailing.core.schemas import UserSchema, contact_user_schema, public_user_schema, user_schema
+from reedsailing.security import auth
+from reedsailing.security.ratelimit import limited
 from reedsailing.users import services
 from reedsailing.users.blueprint import bp
 from reedsailing.users.schemas import (

@@ -20,7 +20,6 @@ from sqlalchemy import CursorResult, delete, select, update
 from reedsailing.activities.services.keywords import extract_keywords
 from reedsailing.core.db import get_or_404, get_or_field_error
 from reedsailing.core.errors import field_error, forbidden, not_found
-from reedsailing.core.permissions import can_manage_activity, is_org_manager
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.feeds.services import record_cancellation
@@ -29,6 +28,7 @@ from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
 from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
 from reedsailing.participation.services import promote
+from reedsailing.security.permissions import can_manage_activity, is_org_manager
 from reedsailing.seed import system_user
 
 NOT_FOUND = "未找到该活动。"

@@ -15,13 +15,13 @@ from sqlalchemy.orm import joinedload
 from reedsailing.activities.services.publishing import cancel_activities
 from reedsailing.core.db import commit_or, get_or_404, get_or_field_error
 from reedsailing.core.errors import ApiError, bad_request, field_error, forbidden, unknown_pk
-from reedsailing.core.permissions import is_org_manager
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Admin, Block, Organization, OrgManager, User
+from reedsailing.security.permissions import is_org_manager
 
 ORG_NAME_TAKEN = "已经存在该名称的组织。"
 ORG_NOT_FOUND = "未找到组织。"

@@ -25,7 +25,6 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import commit_or, get_or_404
 from reedsailing.core.errors import bad_request, forbidden, not_found
-from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
@@ -41,6 +40,7 @@ from reedsailing.participation.services.waitlist import (
     request_of,
     take_place,
 )
+from reedsailing.security.permissions import can_manage_activity
 
 NOT_FOUND = "未找到该活动。"
 FULL = "活动人数已满。"

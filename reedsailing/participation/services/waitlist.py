@@ -19,13 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import forbidden, not_found
-from reedsailing.core.permissions import can_manage_activity
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ADMITTED_FROM_WAITLIST
 from reedsailing.models import Activity, Admin, JoinRequest, Participation, User
 from reedsailing.models.signup import PENDING, WAITING
+from reedsailing.security.permissions import can_manage_activity
 
 NOT_FOUND = "未找到该活动。"
 

@@ -10,8 +10,8 @@ from flask import Blueprint, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from reedsailing.core import auth
-from reedsailing.core.apidoc import doc
+from reedsailing.apidocs.spec import doc
+from reedsailing.security import auth
 
 bp = Blueprint("bench", __name__, url_prefix="/api")
 

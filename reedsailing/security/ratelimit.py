@@ -30,7 +30,7 @@ def init_app(app):
 
 
 def _caller_key():
-    from reedsailing.core.auth import current_user
+    from reedsailing.security.auth import current_user
 
     try:
         user = current_user()
