@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from config import Config  # noqa: E402
 from reedsailing import create_app  # noqa: E402
@@ -49,23 +50,12 @@ def build_app(database_path: Path):
     return create_app(BenchConfig)
 
 
-def pick(app):
-    """The ids worth reading: as bench/run.py picks them."""
-    from sqlalchemy import text
+def pick(database_path: Path):
+    """The ids worth reading, picked as bench/run.py picks them."""
+    from run import pick_targets  # bench/run.py
 
-    with app.app_context():
-        one = lambda sql: db.session.execute(text(sql)).first()  # noqa: E731
-        detail = one(
-            "SELECT id FROM activities WHERE block_id = 1 AND org_id IS NOT NULL ORDER BY id LIMIT 1"
-        )
-        org = one(
-            "SELECT org_id, COUNT(*) n FROM activities WHERE org_id IS NOT NULL GROUP BY org_id "
-            "ORDER BY n DESC, org_id LIMIT 1"
-        )
-        commented = one(
-            "SELECT act_id, COUNT(*) n FROM comments GROUP BY act_id ORDER BY n DESC, act_id LIMIT 1"
-        )
-    return detail[0], org[0], commented[0]
+    targets = pick_targets(f"sqlite:///{database_path}")
+    return targets["detail_act"], targets["org"], targets["comments_act"]
 
 
 def endpoints(detail, org, commented, uid):
@@ -102,11 +92,12 @@ def main():
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        app = build_app(Path(folder) / "bench.db")
+        database = Path(folder) / "bench.db"
+        app = build_app(database)
         with app.app_context():
             db.create_all()
             populate(replace(PRESETS[args.preset]))
-        detail, org, commented = pick(app)
+        detail, org, commented = pick(database)
         client = app.test_client()
         login = client.post("/api/userLogin/", json={"code": "demo-1"}).get_json()
         headers = {"Authorization": f"Bearer {login['token']}", "Content-Type": "application/json"}
