@@ -77,11 +77,6 @@ if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
     # Yielding once per request brings p99 to ~40 ms at the same throughput. Before the
     # view, not at teardown: then the request holds no pooled database connection yet.
     app.before_request(lambda: eventlet.sleep(0))
-elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
-    import gevent
-
-    app.before_request(lambda: gevent.sleep(0))  # the same fairness yield under gevent
-
     # No Nagle: eventlet writes the headers, then a body above its 16 KB write buffer in a
     # second send; Nagle held that body until the client's delayed ACK (~40 ms per request
     # on keep-alive connections, bench/RESULTS.md). Accepted sockets inherit the option.
@@ -95,6 +90,10 @@ elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
         return listener
 
     eventlet.listen = _listen_nodelay
+elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
+    import gevent
+
+    app.before_request(lambda: gevent.sleep(0))  # the same fairness yield under gevent
 
 
 def serve_with_gunicorn(host: str, port: int, threads: int) -> None:

@@ -39,6 +39,7 @@ def servers(redis_url, database_url):
         "SOCKETIO_CHANNEL": f"reedsailing-test-{uuid.uuid4().hex}",
         "LEGACY_WS_ENABLED": "false",
         "RATELIMIT_ENABLED": "false",
+        "ALLOW_DEV_LOGIN": "true",  # the writer process below builds the app too
     }
     started = []
     try:
