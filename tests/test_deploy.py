@@ -139,3 +139,21 @@ def test_rendered_site_passes_nginx_t(tmp_path):
     )
     ok, output = Nginx(tmp_path, site).test()
     assert ok, output
+
+
+def test_the_env_template_can_be_sourced_by_bash(tmp_path):
+    """The README loads it with `set -a; . reedsailing.env` (and systemd reads it too):
+    a value with `;`, spaces or `<` must be quoted, or bash runs part of it as a command."""
+    import subprocess
+
+    text = (ROOT / "deploy/reedsailing.env.example").read_text(encoding="utf-8")
+    filled = re.sub(r"<[^>\n]*>", "placeholder", text)  # what the operator fills in
+    env_file = tmp_path / "reedsailing.env"
+    env_file.write_text(filled, encoding="utf-8")
+    result = subprocess.run(
+        ["bash", "-c", f'set -a; . "{env_file}"; echo "$RATELIMIT_ADMIN_LOGIN_PER_ADDRESS"'],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    assert result.stdout.strip() == "10/minute;100/day"
