@@ -540,6 +540,7 @@ def main():
                     "WECHAT_API_BASE": wechat.base_url,
                     "MAIL_SERVER": "127.0.0.1",
                     "MAIL_PORT": str(smtp.port),
+                    "MAIL_USE_TLS": "false",  # the SMTP sink is a plain local relay (README "Security", Mail)
                     "UPLOAD_FOLDER": str(uploads),
                     "PUBLIC_BASE_URL": site,
                     "BYKC_USERNAME": "",
