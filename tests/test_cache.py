@@ -355,7 +355,7 @@ def test_an_unreachable_redis_renders_instead_of_failing(client, app, campus):
 
 
 def test_a_scope_without_its_row_gets_one_on_its_first_write():
-    """A table added after the 0002 migration has no row yet: its first write adds it."""
+    """A table added after the 0004_cache migration has no row yet: its first write adds it."""
     activity, user = make_activity(), make_user()
     db.session.execute(delete(DataVersion).where(DataVersion.scope == "comments"))
     db.session.commit()

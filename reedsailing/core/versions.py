@@ -107,7 +107,7 @@ def _bump(conn: Connection) -> None:
 
 
 def has_table(conn: Connection) -> bool:
-    """Whether this database has `data_versions` (not before the 0002 migration)."""
+    """Whether this database has `data_versions` (not before the 0004_cache migration)."""
     if conn.info.get(_HAS_TABLE):
         return True
     found = inspect(conn).has_table(TABLE)
@@ -125,7 +125,7 @@ def all_scopes() -> list[str]:
 
 @event.listens_for(DataVersion.__table__, "after_create")
 def _seed_versions(target: Any, conn: Connection, **_: Any) -> None:
-    """`create_all()`: a random token for every scope, as the 0002 migration does, so a
+    """`create_all()`: a random token for every scope, as the 0004_cache migration does, so a
     rebuilt database never reuses the versions (and cache keys) of an earlier one."""
     conn.execute(target.insert(), [{"scope": scope, "version": new_version()} for scope in all_scopes()])
 
