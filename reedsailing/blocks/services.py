@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, exists, select, update
 
 from reedsailing.core.db import commit_or, get_or_404
-from reedsailing.core.errors import bad_request, field_error, forbidden
+from reedsailing.core.errors import bad_request, field_error, forbidden, required_text
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, OrgApplication, User
@@ -32,19 +32,12 @@ def catalog(model: type[Named] | type[Address]) -> Sequence[Any]:
     return db.session.scalars(paginate(select(model).order_by(model.id))).all()
 
 
-def _required_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise field_error("name", "该字段不能为空。")
-    return name
-
-
 def _save_named(model: type[Named], name: str, row: Named | None, taken: str) -> Named:
     """Create a row with a unique `name`, or rename one (its own name is fine).
 
     A clash, even a concurrent one the check did not see, is 400 `name`.
     """
-    name = _required_name(name)
+    name = required_text(name)
     condition = [model.name == name]
     if row is not None:
         condition.append(model.id != row.id)

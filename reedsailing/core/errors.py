@@ -66,6 +66,14 @@ def field_error(field: str, message: str, http_status: int = 400) -> ApiError:
     return ApiError(http_status, message, **{field: [message]})
 
 
+def required_text(value: str, field: str = "name") -> str:
+    """`value` without surrounding blanks; 400 `{field: [...]}` when nothing is left."""
+    value = value.strip()
+    if not value:
+        raise field_error(field, "该字段不能为空。")
+    return value
+
+
 UNKNOWN_PK = "无效主键 “{}” － 对象不存在。"
 
 

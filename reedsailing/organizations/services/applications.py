@@ -11,14 +11,14 @@ from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import commit_or, get_or_404
-from reedsailing.core.errors import bad_request, field_error, forbidden
+from reedsailing.core.errors import bad_request, field_error, forbidden, required_text
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Organization, OrgApplication, User
 from reedsailing.models.organizations import APPROVED, PENDING
-from reedsailing.organizations.services.organizations import add_org, refuse_taken_name, required_name
+from reedsailing.organizations.services.organizations import add_org, refuse_taken_name
 
 APPLICATION_PENDING = "已经存在该名称组织的申请。"
 APPLICATION_NOT_FOUND = "未找到该组织申请。"
@@ -29,7 +29,7 @@ def apply(user: User, data: dict[str, Any]) -> OrgApplication:
     """A verified student asks for a new organization; one pending application per name."""
     if not user.verified:
         raise forbidden("请先完成邮箱认证再申请创建组织。")
-    name = required_name(data["name"])
+    name = required_text(data["name"])
     refuse_taken_name(name)
     application = OrgApplication(
         name=name,

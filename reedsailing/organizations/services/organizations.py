@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from reedsailing.activities.services.publishing import cancel_activities
 from reedsailing.core.db import commit_or, get_or_404, get_or_field_error
-from reedsailing.core.errors import ApiError, bad_request, field_error, forbidden, unknown_pk
+from reedsailing.core.errors import ApiError, bad_request, field_error, forbidden, required_text, unknown_pk
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.images import storage
@@ -63,14 +63,6 @@ def require_owner(org: Organization, user: User | None, admin: Admin | None) -> 
         raise forbidden("只有组织负责人可以进行此操作。")
 
 
-def required_name(name: str) -> str:
-    """The name without surrounding blanks; 400 `name` when nothing is left."""
-    name = name.strip()
-    if not name:
-        raise field_error("name", "该字段不能为空。")
-    return name
-
-
 def refuse_taken_name(name: str, except_org_id: int | None = None) -> None:
     """400 `name` when another organization has the name (the check before the index);
     what the caller wrote so far is rolled back."""
@@ -112,7 +104,7 @@ def list_orgs(term: str | None = None, block_id: int | None = None) -> Sequence[
 def create_org(data: dict[str, Any]) -> Organization:
     """An admin creates an organization directly; its owner becomes a manager."""
     owner = get_student(data["owner"], "owner")
-    name = required_name(data["name"])
+    name = required_text(data["name"])
     refuse_taken_name(name)
     org = add_org(
         Organization(
@@ -135,7 +127,7 @@ def update_org(org_id: int, changes: dict[str, Any], user: User | None, admin: A
     org = get_org(org_id)
     require_manager(org, user, admin)
     if "name" in changes:
-        changes["name"] = required_name(changes["name"])
+        changes["name"] = required_text(changes["name"])
         refuse_taken_name(changes["name"], except_org_id=org.id)
     old_avatar = org.avatar
     for key, value in changes.items():
