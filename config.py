@@ -83,10 +83,13 @@ class Config:
     LOG_LEVEL = env("LOG_LEVEL", "INFO")
 
     # Cached answers of the heavy reads (docs/caching.md): Redis with REDIS_URL, else an
-    # in-process LRU of CACHE_MAX_BYTES; entries expire after CACHE_TTL seconds.
+    # in-process LRU of CACHE_MAX_BYTES; entries expire after CACHE_TTL seconds. At most
+    # CACHE_VARIANTS answers per route and arguments (distinct pages and search names), so
+    # no caller can fill the store; no answer above CACHE_MAX_BYTES / 4 is stored.
     CACHE_ENABLED = env_bool("CACHE_ENABLED", True)
     CACHE_TTL = env_int("CACHE_TTL", 3600)
     CACHE_MAX_BYTES = env_int("CACHE_MAX_BYTES", 32 * 1024 * 1024)
+    CACHE_VARIANTS = env_int("CACHE_VARIANTS", 32)
 
     # WeChat
     WECHAT_APPID = env("WECHAT_APPID", "")

@@ -314,9 +314,17 @@ def test_the_version_and_the_row_commit_together():
 def test_local_cache_is_bounded():
     local = cache.LocalCache()
     for number in range(100):
-        local.put(f"k{number}", "e", b"x" * 100, None, limit=1000)
+        local.put(f"k{number}", f"g{number % 2}", "e", b"x" * 100, None, limit=1000, variants=50)
     assert local.size <= 1000 and len(local.entries) == 10
     assert local.get("k99") is not None and local.get("k0") is None
+
+
+def test_local_cache_keeps_at_most_the_variants_of_a_group():
+    local = cache.LocalCache()
+    for number in range(10):
+        local.put(f"k{number}", "list", "e", b"x", None, limit=1000, variants=3)
+    local.put("other", "detail", "e", b"x", None, limit=1000, variants=3)
+    assert sorted(local.entries) == ["k7", "k8", "k9", "other"]
 
 
 def test_status_partition_pages_each_list_and_stays_whole_without_limit(client, campus):

@@ -22,7 +22,7 @@ from reedsailing.activities.services import listing, publishing
 from reedsailing.apidocs.spec import doc
 from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load
-from reedsailing.core.queries import SearchBody, search_term
+from reedsailing.core.queries import SearchBody, page_query, search_body, search_term
 from reedsailing.core.wire import with_receivers
 from reedsailing.security import auth
 
@@ -51,7 +51,7 @@ def _joined(answer: Any) -> Any:
 @bp.get("/activities/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query)
 def list_activities():
     """List all activities (`?limit=&offset=` optional)."""
     return _answer(listing.all_activities())
@@ -70,7 +70,7 @@ def create_activity():
 @bp.post("/activities/search/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query, body=search_body)
 def search_activities():
     """Search all activities by name (case-insensitive substring)."""
     return _answer(listing.all_activities(search_term(json_body())))
@@ -111,7 +111,7 @@ def delete_activity(activity_id):
 @bp.get("/blocks/activities/<int:block_id>/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query)
 def block_activities(block_id):
     """List a block's activities."""
     return _answer(listing.block_activities(block_id))
@@ -120,7 +120,7 @@ def block_activities(block_id):
 @bp.get("/blocks/activities/status/<int:block_id>/")
 @doc(response=ActivityStatusSchema)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query)
 def block_activities_status(block_id):
     """A block's activities as `{unstart, cur, end}`."""
     return _answer(listing.block_activities(block_id, status=True))
@@ -129,7 +129,7 @@ def block_activities_status(block_id):
 @bp.post("/blocks/activities/search/<int:block_id>/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query, body=search_body)
 def block_activities_search(block_id):
     """Search a block's activities by name."""
     return _answer(listing.block_activities(block_id, search_term(json_body())))
@@ -141,7 +141,7 @@ def block_activities_search(block_id):
 @bp.get("/organizations/activities/<int:org_id>/")
 @doc(response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query)
 def org_activities(org_id):
     """List an organization's activities."""
     return _answer(listing.org_activities(org_id))
@@ -150,7 +150,7 @@ def org_activities(org_id):
 @bp.get("/organizations/activities/status/<int:org_id>/")
 @doc(response=ActivityStatusSchema)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query)
 def org_activities_status(org_id):
     """An organization's activities as `{unstart, cur, end}`."""
     return _answer(listing.org_activities(org_id, status=True))
@@ -159,7 +159,7 @@ def org_activities_status(org_id):
 @bp.post("/organizations/activities/search/<int:org_id>/")
 @doc(body=SearchBody, response=ActivitySchema, many=True)
 @auth.login_required
-@cached(ANSWER_TABLES)
+@cached(ANSWER_TABLES, query=page_query, body=search_body)
 def org_activities_search(org_id):
     """Search an organization's activities by name."""
     return _answer(listing.org_activities(org_id, search_term(json_body())))

@@ -20,6 +20,7 @@ from reedsailing.comments.schemas import (
 )
 from reedsailing.core.cache import cached
 from reedsailing.core.http import json_body, load, query_params
+from reedsailing.core.queries import page_query
 from reedsailing.core.wire import with_receivers
 from reedsailing.security import auth
 
@@ -94,7 +95,7 @@ def delete_comment(comment_id):
 @bp.get("/activities/<int:activity_id>/comments/")
 @doc(response=CommentDetailSchema, many=True)
 @auth.login_required
-@cached(("comments", "users", "activities"))
+@cached(("comments", "users", "activities"), query=page_query)
 def activity_comments(activity_id):
     """An activity's comments with their authors."""
     return comment_details_schema.dump(services.activity_comments(activity_id))

@@ -6,14 +6,24 @@ Where the bytes live: Redis when `REDIS_URL` is set (shared by every server proc
 each entry expiring after `CACHE_TTL` seconds), otherwise a per-process LRU bounded by
 `CACHE_MAX_BYTES`. `CACHE_ENABLED=false` turns all of it off (every read renders).
 
+The key is exactly what the view reads: the route, its arguments, the parameters it
+declares (`query=` for the query string, `body=` for a POST body, each a schema) as that
+schema loads them, and the versions. A request carrying anything else (an undeclared
+parameter, a GET with a body, a value the schema refuses) is rendered live and never
+stored, so no caller can plant an answer under another request's key or fill the store
+with junk. Each route-and-arguments keeps at most `CACHE_VARIANTS` answers (the oldest
+goes first), and no answer above a quarter of `CACHE_MAX_BYTES` is stored.
+
 An answer that also depends on the clock (a status partition: an activity moves from
 `unstart` to `cur` when it begins, with no write) calls `valid_until(moment)` while it
 renders; its entry expires at the earliest such moment.
 """
 
 import hashlib
+import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -21,21 +31,27 @@ from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, g, has_request_context, request
+from marshmallow import Schema, ValidationError
 
-from reedsailing.core.store import redis_client
-from reedsailing.core.timeutil import now
+from reedsailing.core.errors import ApiError
+from reedsailing.core.http import json_body, query_params
+from reedsailing.core.store import redis_client, redis_socket_options
+from reedsailing.core.timeutil import BEIJING
 from reedsailing.core.versions import read_versions
 from reedsailing.extensions import db
 
 PREFIX = "rs:answer:"
+GROUP_PREFIX = "rs:answer-group:"  # a sorted set per route-and-arguments: its keys by age
 log = logging.getLogger(__name__)
 
 
 class LocalCache:
-    """A thread-safe LRU of `key -> (etag, body, expires)` bounded by total body bytes."""
+    """A thread-safe LRU of `key -> (etag, body, expires)` bounded by total body bytes,
+    and by `variants` entries per group (a route with its arguments)."""
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[str, tuple[str, bytes, datetime | None]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[str, bytes, datetime | None, str]] = OrderedDict()
+        self.groups: dict[str, OrderedDict[str, None]] = {}
         self.size = 0
         self.lock = threading.Lock()
 
@@ -44,31 +60,50 @@ class LocalCache:
             entry = self.entries.get(key)
             if entry is None:
                 return None
-            etag, body, expires = entry
-            if expires is not None and expires <= now():
+            etag, body, expires, _ = entry
+            if expires is not None and expires <= _precise_now():
                 self._drop(key)
                 return None
             self.entries.move_to_end(key)
             return etag, body
 
-    def put(self, key: str, etag: str, body: bytes, expires: datetime | None, limit: int) -> None:
+    def put(
+        self,
+        key: str,
+        group: str,
+        etag: str,
+        body: bytes,
+        expires: datetime | None,
+        limit: int,
+        variants: int,
+    ) -> None:
         if len(body) > limit // 4:
             return  # one answer never takes more than a quarter of the cache
         with self.lock:
             if key in self.entries:
                 self._drop(key)
-            self.entries[key] = (etag, body, expires)
+            self.entries[key] = (etag, body, expires, group)
+            members = self.groups.setdefault(group, OrderedDict())
+            members[key] = None
             self.size += len(body)
+            while len(members) > variants:
+                self._drop(next(iter(members)))
             while self.size > limit and self.entries:
                 self._drop(next(iter(self.entries)))
 
     def _drop(self, key: str) -> None:
-        _, body, _ = self.entries.pop(key)
+        _, body, _, group = self.entries.pop(key)
         self.size -= len(body)
+        members = self.groups.get(group)
+        if members is not None:
+            members.pop(key, None)
+            if not members:
+                del self.groups[group]
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.groups.clear()
             self.size = 0
 
 
@@ -84,18 +119,51 @@ def valid_until(moment: datetime | None) -> None:
         g.cache_valid_until = moment
 
 
-def _request_key(scopes: Iterable[str]) -> str | None:
+def _precise_now() -> datetime:
+    """Beijing wall-clock time with its microseconds (`timeutil.now()` drops them, which
+    would let an answer outlive the moment it changes by up to a second)."""
+    return datetime.now(BEIJING).replace(tzinfo=None)
+
+
+def _read_params(query: Schema | None, body: Schema | None) -> tuple[Any, Any] | None:
+    """What the view will read, as its schemas load it; None when the request carries
+    anything the view does not read (not cacheable)."""
+    try:
+        if request.method == "GET" and request.get_data(cache=True).strip():
+            return None  # a GET body would be read as the parameters: never key by it
+        args = query_params()
+        if set(args) - (set(query.fields) if query is not None else set()):
+            return None
+        loaded_args = query.load(args) if query is not None else {}
+        loaded_body: Any = {}
+        if request.method == "POST":
+            data = json_body()
+            if body is None or set(data) - set(body.fields):
+                return None
+            loaded_body = body.load(data)
+    except (ApiError, ValidationError):
+        return None  # the view answers the 400 itself
+    return loaded_args, loaded_body
+
+
+def _request_keys(scopes: Iterable[str], query: Schema | None, body: Schema | None) -> tuple[str, str] | None:
+    """(answer key, group key) of this request; None when it is rendered live."""
+    params = _read_params(query, body)
+    if params is None:
+        return None
     versions = read_versions(db.session.connection(), scopes)
     if versions is None:
         return None
+    route = "\x1f".join(
+        [request.endpoint or "", repr(sorted(request.view_args.items()) if request.view_args else ())]
+    )
     parts = [
-        request.endpoint or "",
-        repr(sorted(request.view_args.items()) if request.view_args else ()),
-        request.query_string.decode("latin-1"),
-        request.get_data(as_text=False).decode("utf-8", "replace") if request.method == "POST" else "",
+        route,
+        json.dumps(params, sort_keys=True, ensure_ascii=False, default=str),
         repr(sorted(versions.items())),
     ]
-    return PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    key = PREFIX + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return key, GROUP_PREFIX + hashlib.sha256(route.encode()).hexdigest()
 
 
 def _lookup(key: str) -> tuple[str, bytes] | None:
@@ -104,7 +172,7 @@ def _lookup(key: str) -> tuple[str, bytes] | None:
         return local.get(key)
     try:
         raw = _raw_redis().get(key)
-    except _redis_errors() as error:  # Redis unreachable: render instead
+    except _redis_errors() as error:  # any Redis error: render instead
         log.warning("answer cache unavailable: %s", error)
         return None
     if raw is None:
@@ -113,29 +181,54 @@ def _lookup(key: str) -> tuple[str, bytes] | None:
     return etag.decode(), body
 
 
-def _store(key: str, etag: str, body: bytes, expires: datetime | None) -> None:
-    ttl = int(current_app.config["CACHE_TTL"])
+def _store(key: str, group: str, etag: str, body: bytes, expires: datetime | None) -> None:
+    config = current_app.config
+    if len(body) > int(config["CACHE_MAX_BYTES"]) // 4:
+        return  # too large to keep: rendered each time
+    ttl_ms = int(config["CACHE_TTL"]) * 1000
     if expires is not None:
-        ttl = min(ttl, int((expires - now()).total_seconds()))
-        if ttl <= 0:
+        # whole milliseconds, rounded down: the entry is gone before the moment it changes
+        ttl_ms = min(ttl_ms, int((expires - _precise_now()).total_seconds() * 1000))
+        if ttl_ms <= 0:
             return
+    variants = int(config["CACHE_VARIANTS"])
     if redis_client() is None:
-        local.put(key, etag, body, expires, int(current_app.config["CACHE_MAX_BYTES"]))
+        local.put(key, group, etag, body, expires, int(config["CACHE_MAX_BYTES"]), variants)
         return
     try:
-        _raw_redis().set(key, etag.encode() + b"\n" + body, ex=ttl)
-    except _redis_errors() as error:
+        _redis_store(key, group, etag.encode() + b"\n" + body, ttl_ms, variants, int(config["CACHE_TTL"]))
+    except _redis_errors() as error:  # full (OOM), down or slow: the answer was rendered anyway
         log.warning("answer cache unavailable: %s", error)
 
 
+def _redis_store(key: str, group: str, payload: bytes, ttl_ms: int, variants: int, ttl: int) -> None:
+    """Store one answer and keep its group at `variants` entries: one round trip, and a
+    second one only when older entries have to go."""
+    client = _raw_redis()
+    stamp = time.time()
+    pipe = client.pipeline(transaction=False)
+    pipe.set(key, payload, px=ttl_ms)
+    pipe.zadd(group, {key: stamp})
+    pipe.zremrangebyscore(group, "-inf", stamp - ttl)  # entries expired by now
+    pipe.zrange(group, 0, -variants - 1)  # all but the newest `variants`
+    pipe.expire(group, ttl)
+    surplus = pipe.execute()[3]
+    if surplus:
+        pipe = client.pipeline(transaction=False)
+        pipe.delete(*surplus)
+        pipe.zrem(group, *surplus)
+        pipe.execute()
+
+
 def _raw_redis() -> Any:
-    """A bytes client on the same Redis (the shared one decodes to str)."""
+    """A bytes client on the same Redis (the shared one decodes to str), with the same
+    timeouts as every other Redis client of ours."""
     import redis
 
     url = current_app.config["REDIS_URL"]
     client = _RAW.get(url)
     if client is None:
-        client = _RAW[url] = redis.Redis.from_url(url, socket_timeout=5)
+        client = _RAW[url] = redis.Redis.from_url(url, **redis_socket_options(current_app.config))
     return client
 
 
@@ -145,7 +238,7 @@ _RAW: dict[str, Any] = {}
 def _redis_errors() -> tuple[type[Exception], ...]:
     import redis
 
-    return (redis.ConnectionError, redis.TimeoutError)
+    return (redis.RedisError,)
 
 
 def _answer(etag: str, body: bytes) -> Response:
@@ -158,9 +251,12 @@ def _answer(etag: str, body: bytes) -> Response:
     return response
 
 
-def cached(scopes: Iterable[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def cached(
+    scopes: Iterable[str], *, query: Schema | None = None, body: Schema | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Serve the view's 200 JSON answer from the cache, keyed by the route, its
-    arguments, query string, body and the versions of `scopes` (the tables it reads)."""
+    arguments, the query parameters `query` declares, the POST body `body` declares (both
+    as loaded) and the versions of `scopes` (the tables it reads)."""
     scope_list = sorted(set(scopes))
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,9 +264,10 @@ def cached(scopes: Iterable[str]) -> Callable[[Callable[..., Any]], Callable[...
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_app.config["CACHE_ENABLED"]:
                 return view(*args, **kwargs)
-            key = _request_key(scope_list)
-            if key is None:
+            keys = _request_keys(scope_list, query, body)
+            if keys is None:
                 return view(*args, **kwargs)
+            key, group = keys
             hit = _lookup(key)
             if hit is not None:
                 return _answer(*hit)
@@ -178,10 +275,10 @@ def cached(scopes: Iterable[str]) -> Callable[[Callable[..., Any]], Callable[...
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):
                 return result  # a status or headers of its own: not cached
-            body = current_app.json.response(result).get_data()  # type: ignore[attr-defined]
-            etag = hashlib.sha1(body).hexdigest()[:24]
-            _store(key, etag, body, g.cache_valid_until)
-            return _answer(etag, body)
+            rendered = current_app.json.response(result).get_data()  # type: ignore[attr-defined]
+            etag = hashlib.sha1(rendered).hexdigest()[:24]
+            _store(key, group, etag, rendered, g.cache_valid_until)
+            return _answer(etag, rendered)
 
         return wrapper
 
