@@ -71,6 +71,7 @@ def main():
         with app.app_context():
             db.create_all()
             populate(PRESETS["small"])
+            db.session.commit()
             block_id, count = db.session.execute(
                 select(Activity.block_id, func.count())
                 .group_by(Activity.block_id)

@@ -33,6 +33,7 @@ with app.app_context():
     db.drop_all()
     db.create_all()
     counts = populate(replace(PRESETS[preset], **overrides), show_progress=True)
+    db.session.commit()
     print(json.dumps(counts))
 """
 

@@ -97,6 +97,7 @@ def main():
         with app.app_context():
             db.create_all()
             populate(replace(PRESETS[args.preset]))
+            db.session.commit()
         detail, org, commented = pick(database)
         client = app.test_client()
         login = client.post("/api/userLogin/", json={"code": "demo-1"}).get_json()

@@ -161,6 +161,7 @@ def register_blueprints(app):
     from reedsailing.charts.routes import bp as charts_bp
     from reedsailing.checkin.routes import bp as checkin_bp
     from reedsailing.comments.routes import bp as comments_bp
+    from reedsailing.core.db import install_boundary
     from reedsailing.feedback.routes import bp as feedback_bp
     from reedsailing.feeds.routes import bp as feeds_bp
     from reedsailing.images.routes import bp as images_bp
@@ -171,6 +172,7 @@ def register_blueprints(app):
     from reedsailing.organizations.routes import bp as organizations_bp
     from reedsailing.participation.routes import bp as participation_bp
     from reedsailing.recommendations.routes import bp as recommendations_bp
+    from reedsailing.security.auth import refuse_unguarded_views
     from reedsailing.sheets.routes import bp as sheets_bp
     from reedsailing.subscriptions.routes import bp as subscriptions_bp
     from reedsailing.users.routes import bp as users_bp
@@ -196,6 +198,8 @@ def register_blueprints(app):
         ops_bp,
     ):
         app.register_blueprint(blueprint)
+    refuse_unguarded_views(app)  # default deny: a view without an access rule stops the start
+    install_boundary(app)  # every view is one unit of work: it commits once, at the end
 
 
 def register_error_handlers(app):

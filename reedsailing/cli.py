@@ -29,9 +29,11 @@ def register(app: Flask) -> None:
 @click.command("seed")
 def seed_command() -> None:
     """Create the fixed blocks, starter categories and the 博雅 system account."""
+    from reedsailing.core.db import unit_of_work
     from reedsailing.seed import seed
 
-    added = seed()
+    with unit_of_work():
+        added = seed()
     click.echo(
         f"seed: {added['blocks']} blocks, {added['categories']} categories, "
         f"{added['system_user']} system account added"

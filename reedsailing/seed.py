@@ -28,7 +28,7 @@ def seed():
     if system_user() is None:
         db.session.add(User(openid=SYSTEM_OPENID, name=SYSTEM_NAME, is_system=True))
         added["system_user"] += 1
-    db.session.commit()
+    db.session.flush()
     return added
 
 

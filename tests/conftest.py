@@ -66,6 +66,7 @@ def app_context(app):
     with app.app_context():
         wipe_database()
         seed()
+        db.session.commit()
         yield
         db.session.remove()
 

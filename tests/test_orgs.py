@@ -47,7 +47,8 @@ def test_lists_and_searches_use_constant_queries(client, count_queries):
         assert response.status_code == 200, url
         assert len(response.json) == expected, url
         assert set(response.json[0]) == ORG_KEYS
-        assert counter.count <= 2, (url, counter.statements)
+        # the token's user, the block (404 check) or the organization, the rows
+        assert counter.count <= 3, (url, counter.statements)
     literal = client.post("/api/organizations/search/", json={"name": "%_"}, headers=headers(reader))
     assert [org["name"] for org in literal.json] == ["100%_真"]
     assert client.post("/api/organizations/search/", json={"name": "无"}, headers=headers(reader)).json == []

@@ -337,6 +337,7 @@ def many_queued(client, count):
 def test_two_racing_senders_never_send_one_message_twice(app, client, wx):
     students = many_queued(client, 20)
     wechat.fetch_access_token()  # the scheduler's token job keeps one
+    db.session.commit()  # the job's boundary
     wx.send_delay = 0.01
     barrier = threading.Barrier(2)
     summaries = []
@@ -382,6 +383,7 @@ with app.app_context():
 def test_two_sender_processes_never_send_one_message_twice(app, client, wx, database_url):
     students = many_queued(client, 30)
     wechat.fetch_access_token()
+    db.session.commit()  # the job's boundary
     wx.send_delay = 0.01
     setting = app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}

@@ -6,6 +6,7 @@
 import click
 
 from reedsailing.admin import services
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.errors import ApiError
 
 MIN_PASSWORD = 8
@@ -22,7 +23,8 @@ def _password(given: str | None) -> str:
 
 def _create(username: str, password: str | None, email: str | None) -> None:
     try:
-        admin = services.create_admin(username, _password(password), email)
+        with unit_of_work():
+            admin = services.create_admin(username, _password(password), email)
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     click.echo(f"admin {admin.username!r} created (id {admin.id})")
@@ -62,7 +64,8 @@ def reset_password_command(username: str, password: str | None) -> None:
     """Set a new password for an admin."""
     try:
         services.admin_named(username)
-        services.reset_password(username, _password(password))
+        with unit_of_work():
+            services.reset_password(username, _password(password))
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     click.echo(f"admin {username!r}: password changed")
@@ -76,7 +79,8 @@ def delete_command(username: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"delete admin {username!r}?", abort=True)
     try:
-        services.delete_admin(username)
+        with unit_of_work():
+            services.delete_admin(username)
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     click.echo(f"admin {username!r} deleted")

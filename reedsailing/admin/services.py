@@ -5,7 +5,7 @@ import logging
 from flask import request
 from sqlalchemy import func, select
 
-from reedsailing.core.db import commit_or
+from reedsailing.core.db import flush_or
 from reedsailing.core.errors import bad_request, field_error, not_found
 from reedsailing.core.wire import admin_login_refused
 from reedsailing.extensions import db
@@ -24,7 +24,7 @@ def create_admin(username: str, password: str, email: str | None = None) -> Admi
     admin = Admin(username=username, email=email)
     admin.set_password(password)
     db.session.add(admin)
-    commit_or(field_error("username", USERNAME_TAKEN))
+    flush_or(field_error("username", USERNAME_TAKEN))
     return admin
 
 
@@ -67,7 +67,7 @@ def reset_password(username: str, password: str) -> Admin:
     """Give an admin a new password; their console tokens stay valid until they expire."""
     admin = admin_named(username)
     admin.set_password(password)
-    db.session.commit()
+    db.session.flush()
     return admin
 
 
@@ -77,4 +77,4 @@ def delete_admin(username: str) -> None:
     if db.session.execute(select(func.count(Admin.id))).scalar_one() <= 1:
         raise bad_request("不能删除最后一个管理员。")
     db.session.delete(admin)
-    db.session.commit()
+    db.session.flush()

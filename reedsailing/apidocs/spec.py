@@ -135,7 +135,7 @@ def build_spec(app):
             continue
         view = app.view_functions[rule.endpoint]
         info = getattr(view, "_apidoc", {}) or {}
-        auth = getattr(view, "_auth", "public")
+        auth = view._auth  # every view declares it (auth.refuse_unguarded_views)
         path = PATH_ARG.sub(lambda m: f"{{{m.group(2)}}}", rule.rule)
         parameters = [
             {

@@ -88,7 +88,7 @@ def list_categories():
 def create_category():
     """Create a category (verified students, admins; names are unique); answers `{id, name}`."""
     name = load(name_body)["name"]
-    return category_schema.dump(services.add_category(name, auth.current_user(), auth.current_admin())), 201
+    return category_schema.dump(services.add_category(auth.principal(), name)), 201
 
 
 @bp.put("/activities/categories/<int:category_id>/")
@@ -128,7 +128,7 @@ def list_addresses():
 def create_address():
     """Create an address `{name, longitude, latitude}` (verified students, admins)."""
     data = load(address_body)
-    return address_schema.dump(services.add_address(data, auth.current_user(), auth.current_admin())), 201
+    return address_schema.dump(services.add_address(auth.principal(), data)), 201
 
 
 @bp.put("/activities/addresses/<int:address_id>/")

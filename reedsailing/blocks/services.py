@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import delete, exists, select, update
 
-from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.db import flush_or, get_or_404
 from reedsailing.core.errors import bad_request, field_error, forbidden, required_text
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, OrgApplication, User
+from reedsailing.models import Activity, Address, Block, Category, Organization, OrgApplication
 from reedsailing.models.blocks import SEED_BLOCKS
+from reedsailing.security.principal import Principal
 
 Named = TypeVar("Named", Block, Category)
 
@@ -47,7 +48,7 @@ def _save_named(model: type[Named], name: str, row: Named | None, taken: str) ->
         row = model(name=name)
         db.session.add(row)
     row.name = name
-    commit_or(field_error("name", taken))
+    flush_or(field_error("name", taken))
     return row
 
 
@@ -80,28 +81,28 @@ def delete_block(block_id: int) -> None:
     if block_in_use(block.id):
         raise bad_request(BLOCK_IN_USE)
     db.session.execute(delete(Block).where(Block.id == block.id))
-    commit_or(bad_request(BLOCK_IN_USE))  # something moved in meanwhile (FK RESTRICT)
+    flush_or(bad_request(BLOCK_IN_USE))  # something moved in meanwhile (FK RESTRICT)
 
 
 # ---- categories -------------------------------------------------------------------
 
 
-def require_shared_writer(user: User | None, admin: Admin | None) -> None:
+def require_shared_writer(principal: Principal) -> None:
     """New categories and addresses are seen by every student: admins and verified
     students add them (README "Security"; each also rate-limited)."""
-    if admin is None and (user is None or not user.verified):
+    if not principal.is_admin and (principal.user is None or not principal.user.verified):
         raise forbidden("请先完成邮箱认证。")
 
 
-def add_category(name: str, user: User | None, admin: Admin | None) -> Category:
+def add_category(principal: Principal, name: str) -> Category:
     """A student or admin adds a category (`require_shared_writer`)."""
-    require_shared_writer(user, admin)
+    require_shared_writer(principal)
     return save_category(name)
 
 
-def add_address(data: dict[str, Any], user: User | None, admin: Admin | None) -> Address:
+def add_address(principal: Principal, data: dict[str, Any]) -> Address:
     """A student or admin adds an address (`require_shared_writer`)."""
-    require_shared_writer(user, admin)
+    require_shared_writer(principal)
     return save_address(data)
 
 
@@ -116,7 +117,7 @@ def delete_category(category_id: int) -> None:
     category = get_or_404(Category, category_id, CATEGORY_NOT_FOUND)
     db.session.execute(update(Activity).where(Activity.category_id == category.id).values(category_id=None))
     db.session.execute(delete(Category).where(Category.id == category.id))
-    db.session.commit()
+    db.session.flush()
 
 
 # ---- addresses --------------------------------------------------------------------
@@ -131,7 +132,7 @@ def save_address(data: dict[str, Any], address_id: int | None = None) -> Address
         address = get_or_404(Address, address_id, ADDRESS_NOT_FOUND)
     for key, value in data.items():
         setattr(address, key, value)
-    db.session.commit()
+    db.session.flush()
     return address
 
 
@@ -140,4 +141,4 @@ def delete_address(address_id: int) -> None:
     if db.session.scalar(select(exists().where(Activity.address_id == address.id))):
         raise bad_request(ADDRESS_IN_USE)
     db.session.execute(delete(Address).where(Address.id == address.id))
-    commit_or(bad_request(ADDRESS_IN_USE))  # an activity took it meanwhile (FK RESTRICT)
+    flush_or(bad_request(ADDRESS_IN_USE))  # an activity took it meanwhile (FK RESTRICT)

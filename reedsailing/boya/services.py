@@ -19,12 +19,14 @@ from sqlalchemy import select
 from crawler import BykcClient, Course, InvalidCourse, parse_course
 from reedsailing.activities.services.keywords import extract_keywords
 from reedsailing.core import store
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Activity, Address, Participation, User
+from reedsailing.models import Activity, Address, User
 from reedsailing.models.blocks import BOYA
+from reedsailing.participation.services.places import participant_ids
 from reedsailing.seed import system_user
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,6 @@ def import_courses(
     follower_ids = db.session.scalars(
         select(User.id).where(User.follow_boya.is_(True), User.is_system.is_(False))
     ).all()
-    db.session.commit()  # end the read transaction; each course gets its own
     summary = ImportSummary()
     for raw in records:
         outcome = import_record(raw, owner_id, follower_ids)
@@ -128,19 +129,18 @@ def import_courses(
 
 
 def import_record(raw: Any, owner_id: int, follower_ids: Sequence[int]) -> str:
-    """Parse and upsert one course in its own transaction; FAILED (logged) when the
-    record is malformed or the database refuses it, without touching the others."""
+    """Parse and upsert one course as its own unit of work (the import is a batch job:
+    each course commits alone); FAILED (logged) when the record is malformed or the
+    database refuses it, without touching the others."""
     try:
         course = parse_course(raw)
     except InvalidCourse as error:
         log.warning("博雅 course %s skipped: %s", error.course_id, error)
         return FAILED
     try:
-        outcome = upsert_course(course, owner_id, follower_ids)
-        db.session.commit()
-        return outcome
+        with unit_of_work():
+            return upsert_course(course, owner_id, follower_ids)
     except Exception:
-        db.session.rollback()
         log.exception("博雅 course %s (%s) could not be imported", course.id, course.name)
         return FAILED
 
@@ -184,10 +184,7 @@ def upsert_course(course: Course, owner_id: int, follower_ids: Sequence[int]) ->
     if "begin_time" in changed:
         activity.reminded_at = None  # a moved course deserves a new reminder
     activity.sequence, activity.modified_at = (activity.sequence or 0) + 1, now()  # calendar feeds
-    participant_ids = db.session.scalars(
-        select(Participation.user_id).where(Participation.act_id == activity.id)
-    ).all()
-    notify(texts.ACT_CONTENT, participant_ids, activity=activity)
+    notify(texts.ACT_CONTENT, participant_ids(activity.id), activity=activity)
     log.info("博雅 course %s updated: %s", course.id, ", ".join(sorted(changed)))
     return UPDATED
 

@@ -35,7 +35,7 @@ def _student_key() -> str:
 def open_checkin(activity_id):
     """Open check-in: a new 6-digit code valid for `minutes` (owner, managers, admins)."""
     data = load(open_body)
-    checkin = services.open_checkin(auth.current_user(), auth.current_admin(), activity_id, data["minutes"])
+    checkin = services.open_checkin(auth.principal(), activity_id, data["minutes"])
     return code_result.dump(checkin)
 
 
@@ -44,7 +44,7 @@ def open_checkin(activity_id):
 @auth.login_required
 def current_code(activity_id):
     """The open code (owner, managers, admins); 404 when not open or expired."""
-    return code_result.dump(services.current_code(auth.current_user(), auth.current_admin(), activity_id))
+    return code_result.dump(services.current_code(auth.principal(), activity_id))
 
 
 @bp.get("/activities/<int:activity_id>/checkin/qrcode/")
@@ -53,7 +53,7 @@ def current_code(activity_id):
 def checkin_qrcode(activity_id):
     """A PNG QR code of the open code, for the screen at the door (owner, managers, admins)."""
     width = qr_query.load(query_params())["width"]
-    image = services.qr_image(auth.current_user(), auth.current_admin(), activity_id, width)
+    image = services.qr_image(auth.principal(), activity_id, width)
     return image, 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}
 
 
@@ -72,9 +72,7 @@ def check_in(activity_id):
 @auth.login_required
 def attendance(activity_id):
     """Attendance figures and the attendees (owner, managers, admins)."""
-    return summary_schema.dump(
-        services.attendance_summary(auth.current_user(), auth.current_admin(), activity_id)
-    )
+    return summary_schema.dump(services.attendance_summary(auth.principal(), activity_id))
 
 
 @bp.put("/activities/<int:activity_id>/attendance/<int:person_id>/")
@@ -82,7 +80,7 @@ def attendance(activity_id):
 @auth.login_required
 def mark_attendance(activity_id, person_id):
     """Mark a participant present by hand (owner, managers, admins)."""
-    return mark_result.dump(services.mark(auth.current_user(), auth.current_admin(), activity_id, person_id))
+    return mark_result.dump(services.mark(auth.principal(), activity_id, person_id))
 
 
 @bp.delete("/activities/<int:activity_id>/attendance/<int:person_id>/")
@@ -90,5 +88,5 @@ def mark_attendance(activity_id, person_id):
 @auth.login_required
 def unmark_attendance(activity_id, person_id):
     """Take back an attendance (owner, managers, admins)."""
-    services.unmark(auth.current_user(), auth.current_admin(), activity_id, person_id)
+    services.unmark(auth.principal(), activity_id, person_id)
     return "", 204

@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.db import flush_or, get_or_404
 from reedsailing.core.errors import bad_request, not_found
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.images.services import render_qr
-from reedsailing.models import Activity, Admin, Attendance, CheckIn, Participation, User
+from reedsailing.models import Activity, Attendance, CheckIn, Participation, User
 from reedsailing.participation.services import has_joined
-from reedsailing.participation.services.waitlist import managed_activity
+from reedsailing.security.permissions import organized_activity
+from reedsailing.security.principal import Principal
 
 NOT_FOUND = "未找到该活动。"
 EARLY = timedelta(minutes=30)
@@ -34,9 +35,9 @@ DUPLICATE = "您已经签到过了。"
 NOT_PARTICIPANT = "该用户未参加该活动。"
 
 
-def open_checkin(user: User | None, admin: Admin | None, activity_id: int, minutes: int) -> CheckIn:
+def open_checkin(principal: Principal, activity_id: int, minutes: int) -> CheckIn:
     """A new code for the activity, valid for `minutes` from now (organizers)."""
-    activity = managed_activity(user, admin, activity_id)
+    activity = organized_activity(principal, activity_id)
     moment = now()
     if activity.end_time < moment:
         raise bad_request("活动已结束，不能开启签到。")
@@ -46,22 +47,22 @@ def open_checkin(user: User | None, admin: Admin | None, activity_id: int, minut
         db.session.add(checkin)
     checkin.code = f"{secrets.randbelow(10**6):06d}"
     checkin.expires_at = moment + timedelta(minutes=minutes)
-    commit_or(bad_request("签到刚刚被其他管理员开启，请重试。"))
+    flush_or(bad_request("签到刚刚被其他管理员开启，请重试。"))
     return checkin
 
 
-def current_code(user: User | None, admin: Admin | None, activity_id: int) -> CheckIn:
+def current_code(principal: Principal, activity_id: int) -> CheckIn:
     """The open check-in (organizers); 404 when never opened or expired."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     checkin = db.session.get(CheckIn, activity_id)
     if checkin is None or checkin.expires_at < now():
         raise not_found("签到未开启或签到码已过期。")
     return checkin
 
 
-def qr_image(user: User | None, admin: Admin | None, activity_id: int, width: int) -> bytes:
+def qr_image(principal: Principal, activity_id: int, width: int) -> bytes:
     """A PNG QR code of the open code; the app reads `reedsailing:checkin:<act>:<code>`."""
-    checkin = current_code(user, admin, activity_id)
+    checkin = current_code(principal, activity_id)
     return render_qr(f"reedsailing:checkin:{activity_id}:{checkin.code}", width)
 
 
@@ -78,13 +79,13 @@ def check_in(user: User, activity_id: int, code: str) -> Attendance:
         raise bad_request(WRONG_CODE)
     attendance = Attendance(act_id=activity_id, user_id=user.id, method="code", checked_in_at=moment)
     db.session.add(attendance)
-    commit_or(bad_request(DUPLICATE))
+    flush_or(bad_request(DUPLICATE))
     return attendance
 
 
-def mark(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> Attendance:
+def mark(principal: Principal, activity_id: int, person_id: int) -> Attendance:
     """Mark a participant as present by hand (organizers); marking twice keeps the first."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     if not has_joined(activity_id, person_id):
         raise not_found(NOT_PARTICIPANT)
     existing = _attendance(activity_id, person_id)
@@ -92,20 +93,19 @@ def mark(user: User | None, admin: Admin | None, activity_id: int, person_id: in
         return existing
     attendance = Attendance(act_id=activity_id, user_id=person_id, method="hand", checked_in_at=now())
     db.session.add(attendance)
-    commit_or(None)
+    flush_or(None)
     return attendance
 
 
-def unmark(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> None:
+def unmark(principal: Principal, activity_id: int, person_id: int) -> None:
     """Take back an attendance (organizers)."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     removed = db.session.execute(
         delete(Attendance).where(Attendance.act_id == activity_id, Attendance.user_id == person_id)
     )
     if removed.rowcount == 0:  # type: ignore[attr-defined]
-        db.session.rollback()
         raise not_found("该用户没有签到记录。")
-    db.session.commit()
+    db.session.flush()
 
 
 def _attendance(activity_id: int, user_id: int) -> Attendance | None:
@@ -148,10 +148,10 @@ def has_attended(activity_id: int, user_id: int) -> bool:
     )
 
 
-def attendance_summary(user: User | None, admin: Admin | None, activity_id: int) -> dict[str, Any]:
+def attendance_summary(principal: Principal, activity_id: int) -> dict[str, Any]:
     """`{participants, attended, rate, opened, attendees}` (organizers); `rate` is the
     share of participants who came, null without participants."""
-    activity = managed_activity(user, admin, activity_id)
+    activity = organized_activity(principal, activity_id)
     present = attendees(activity_id)
     joined = activity.joined_count
     checkin = db.session.get(CheckIn, activity_id)

@@ -78,7 +78,7 @@ def get_comment(comment_id):
 def update_comment(comment_id):
     """Edit a comment (its author); the activity owner gets notice 10."""
     data = load(update_body)
-    comment, receivers = services.update_comment(auth.current_user(), auth.current_admin(), comment_id, data)
+    comment, receivers = services.update_comment(auth.principal(), comment_id, data)
     body = comment_short_schema.dump(comment)
     return with_receivers(body, receivers) if receivers else body
 
@@ -88,7 +88,7 @@ def update_comment(comment_id):
 @auth.login_required
 def delete_comment(comment_id):
     """Delete a comment (author, activity owner, organization managers, admins)."""
-    services.delete_comment(auth.current_user(), auth.current_admin(), comment_id)
+    services.delete_comment(auth.principal(), comment_id)
     return "", 204
 
 

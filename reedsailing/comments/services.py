@@ -23,10 +23,11 @@ from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ACT_COMMENTED, COMMENT_MODIFIED
-from reedsailing.models import Activity, Admin, Comment, User
+from reedsailing.models import Activity, Comment, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.participation.services import has_joined
 from reedsailing.security.permissions import can_manage_activity
+from reedsailing.security.principal import Principal
 
 DUPLICATE = "您已经评论过该活动。"
 ACTIVITY_NOT_FOUND = "未找到该活动。"
@@ -59,10 +60,9 @@ def create_comment(user: User, data: dict[str, Any]) -> tuple[Comment, list[int]
     try:  # the unique constraint settles a race between two first comments
         db.session.flush()
     except IntegrityError as error:
-        db.session.rollback()
         raise bad_request(DUPLICATE) from error
     receivers = _tell_owner(ACT_COMMENTED, activity, user, comment.content)
-    db.session.commit()
+    db.session.flush()
     return comment, receivers
 
 
@@ -70,11 +70,9 @@ def get_comment(comment_id: int) -> Comment:
     return get_or_404(Comment, comment_id, NOT_FOUND)
 
 
-def update_comment(
-    user: User | None, admin: Admin | None, comment_id: int, data: dict[str, Any]
-) -> tuple[Comment, list[int]]:
+def update_comment(principal: Principal, comment_id: int, data: dict[str, Any]) -> tuple[Comment, list[int]]:
     comment = get_comment(comment_id)
-    if admin is None and (user is None or comment.user_id != user.id):
+    if not principal.is_admin and not principal.is_user(comment.user_id):
         raise forbidden("只有评论的作者才能修改评论。")
     if "content" in data:
         comment.content = data["content"]
@@ -82,20 +80,20 @@ def update_comment(
         comment.score = data["score"]
     activity = get_or_404(Activity, comment.act_id, ACTIVITY_NOT_FOUND)
     # An admin may edit too; the owner is still told who wrote the comment.
-    author = user if user is not None else get_or_404(User, comment.user_id)
+    author = principal.user if principal.user is not None else get_or_404(User, comment.user_id)
     receivers = _tell_owner(COMMENT_MODIFIED, activity, author, comment.content)
-    db.session.commit()
+    db.session.flush()
     return comment, receivers
 
 
-def delete_comment(user: User | None, admin: Admin | None, comment_id: int) -> None:
+def delete_comment(principal: Principal, comment_id: int) -> None:
     comment = get_comment(comment_id)
-    is_author = user is not None and comment.user_id == user.id
+    is_author = principal.is_user(comment.user_id)
     activity = get_or_404(Activity, comment.act_id, ACTIVITY_NOT_FOUND)
-    if not is_author and not can_manage_activity(user, admin, activity):
+    if not is_author and not can_manage_activity(principal, activity):
         raise forbidden("只有作者、活动发起者或组织管理员才能删除评论。")
     db.session.delete(comment)
-    db.session.commit()
+    db.session.flush()
 
 
 def activity_comments(activity_id: int) -> Sequence[Comment]:

@@ -1,21 +1,37 @@
-"""Database idioms every service uses: load a row or answer 404, name a row in a body
-field or answer 400, and commit with a unique-constraint clash turned into an answer.
+"""Database idioms every service uses, and the transaction boundary.
 
-Races are settled by the database (unique constraints, conditional UPDATEs), so the
-commit is where a lost race shows up; `commit_or` is the one place that turns it into
-the error the caller would have got had it come second in a calm moment.
+Service functions are operations: they add, change and flush rows in the caller's
+transaction and never commit, so one operation may call another and the whole stays one
+unit of work. The boundary commits once: a request (`commit_at_the_boundary`, wrapped
+around every view by `install_boundary`), a CLI command or a scheduler job
+(`unit_of_work`). An error anywhere rolls the whole unit back: never a half-written
+change. Notices, mails and pushes leave only after that commit (messages.services).
+
+Races are settled by the database (unique constraints, conditional UPDATEs); a lost race
+shows up at the flush, and `flush_or` turns it into the error the caller would have got
+had it come second in a calm moment. The one exception to "never commit" is
+`separate_transaction`: work that must be visible to other processes at once, whatever
+the caller's transaction does (the scheduler's job leases).
 """
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import wraps
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from reedsailing.core.errors import ApiError, not_found, unknown_pk
 from reedsailing.extensions import db
 
 Row = TypeVar("Row")
+log = logging.getLogger(__name__)
+ON_COMMIT = "reedsailing.on_commit"
+ON_ROLLBACK = "reedsailing.on_rollback"
 
 
 def get_or_404(
@@ -52,16 +68,97 @@ def get_or_field_error(model: type[Row], field: str, pk: Any) -> Row:
     return row
 
 
-def commit_or(error: ApiError | None) -> None:
-    """Commit; when a constraint refuses it, roll back and raise `error`.
+def flush_or(error: ApiError | None) -> None:
+    """Flush; when a constraint refuses it, raise `error` (the unit of work then ends:
+    its boundary rolls everything back).
 
     With `error=None` the clash propagates and the app answers 409 (a conflict nobody
     expected to be possible).
     """
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as clash:
-        db.session.rollback()
         if error is None:
             raise
         raise error from clash
+
+
+def commit_at_the_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a view as one unit of work: commit when it answers, roll back when it raises.
+
+    The commit runs inside the view's dispatch, so a clash or a lost connection at the
+    commit meets the same error handlers as one inside the view (409, 503).
+    """
+
+    @wraps(view)
+    def unit(*args: Any, **kwargs: Any) -> Any:
+        try:
+            answer = view(*args, **kwargs)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return answer
+
+    return unit
+
+
+def install_boundary(app: Flask) -> None:
+    """Make every registered view one unit of work (call after the blueprints)."""
+    for endpoint, view in list(app.view_functions.items()):
+        if not getattr(view, "_unit_of_work", False):
+            wrapped = commit_at_the_boundary(view)
+            wrapped._unit_of_work = True  # type: ignore[attr-defined]
+            app.view_functions[endpoint] = wrapped
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """The boundary of a CLI command, a scheduler job or a Socket.IO event: commit at
+    the end, roll back on any error."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@contextmanager
+def separate_transaction() -> Iterator[Connection]:
+    """A transaction of its own on a connection of its own, committed when the block
+    ends whatever the caller's transaction does; for what other processes must see at
+    once (a job lease). Core statements only."""
+    with db.engine.begin() as connection:
+        yield connection
+
+
+def on_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the current unit of work commits (files to remove, ...)."""
+    db.session.info.setdefault(ON_COMMIT, []).append(action)
+
+
+def on_rollback(action: Callable[[], None]) -> None:
+    """Run `action` if the current unit of work rolls back instead (undo a written file)."""
+    db.session.info.setdefault(ON_ROLLBACK, []).append(action)
+
+
+def _run(actions: list[Callable[[], None]] | None) -> None:
+    for action in actions or ():
+        try:
+            action()
+        except Exception:  # the data is settled; a leftover file is the housekeeping's
+            log.exception("after-transaction action failed")
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(ON_ROLLBACK, None)
+    _run(session.info.pop(ON_COMMIT, None))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(ON_COMMIT, None)
+        _run(session.info.pop(ON_ROLLBACK, None))

@@ -10,9 +10,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import CursorResult, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
+from reedsailing.core.db import separate_transaction
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import KeyValue
@@ -67,7 +68,7 @@ def set_value(key: str, value: str, ttl_seconds: int | None = None) -> None:
         db.session.add(KeyValue(key=key, value=value, expires_at=expires))
     else:
         row.value, row.expires_at = value, expires
-    db.session.commit()
+    db.session.flush()  # the caller's boundary commits it
 
 
 def lock_owner() -> str:
@@ -97,16 +98,15 @@ def acquire_lock(name: str, owner: str, ttl_seconds: int) -> bool:
         .where((KeyValue.value == owner) | (KeyValue.expires_at <= now()))
         .values(value=owner, expires_at=expires)
     )
-    taken = cast(CursorResult[Any], db.session.execute(renewal)).rowcount
-    db.session.commit()
-    if taken:
-        return True
+    # A lease must be seen by the other processes at once, whatever the job then does.
+    with separate_transaction() as connection:
+        if cast(CursorResult[Any], connection.execute(renewal)).rowcount:
+            return True
     try:
-        db.session.add(KeyValue(key=key, value=owner, expires_at=expires))
-        db.session.commit()
+        with separate_transaction() as connection:
+            connection.execute(insert(KeyValue).values(key=key, value=owner, expires_at=expires))
         return True
     except IntegrityError:
-        db.session.rollback()
         return False
 
 
@@ -117,5 +117,5 @@ def release_lock(name: str, owner: str) -> None:
         if client.get(key) == owner:
             client.delete(key)
         return
-    db.session.execute(delete(KeyValue).where(KeyValue.key == key, KeyValue.value == owner))
-    db.session.commit()
+    with separate_transaction() as connection:
+        connection.execute(delete(KeyValue).where(KeyValue.key == key, KeyValue.value == owner))

@@ -279,13 +279,13 @@ class DemoCampus:
                 db.session.execute(insert(model.__table__), chunk)
                 if progress is not None:
                     progress.update(len(chunk))
-            db.session.commit()
             counts[model.__tablename__] = len(rows)
         return counts
 
 
 def populate(sizes, seed=DEFAULT_SEED, start=None, show_progress=False):
-    """Seed, then add a demo campus to an empty database; returns counts per table."""
+    """Seed, then add a demo campus to an empty database; returns counts per table.
+    The caller commits (the CLI command, a benchmark's set-up)."""
     from tqdm import tqdm
 
     seed_fixed_rows()

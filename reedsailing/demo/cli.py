@@ -5,6 +5,7 @@ from datetime import datetime
 
 import click
 
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.timeutil import now
 from reedsailing.demo.campus import populate
 from reedsailing.demo.sizes import DEFAULT_SEED, PRESETS
@@ -34,7 +35,10 @@ def demo_data_command(
     if sizes.users == 0 and (sizes.orgs or sizes.activities):
         raise click.ClickException("organizations and activities need at least one user")
     started = now()
-    counts = populate(sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress)
+    with unit_of_work():
+        counts = populate(
+            sizes, seed=seed_value, start=start.date() if start else None, show_progress=progress
+        )
     seconds = (now() - started).total_seconds()
     click.echo(
         "demo-data: " + ", ".join(f"{n} {table}" for table, n in counts.items()) + f" in {seconds:.0f} s"

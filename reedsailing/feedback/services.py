@@ -15,7 +15,7 @@ FEEDBACK_NOT_FOUND = "未找到该反馈。"
 def send(user: User, content: str) -> Feedback:
     feedback = Feedback(content=content, user_id=user.id)
     db.session.add(feedback)
-    db.session.commit()
+    db.session.flush()
     return feedback
 
 
@@ -37,4 +37,4 @@ def search(content: str, user_id: int | None = None) -> Sequence[Feedback]:
 
 def delete(feedback_id: int) -> None:
     db.session.delete(get_or_404(Feedback, feedback_id, FEEDBACK_NOT_FOUND))
-    db.session.commit()
+    db.session.flush()

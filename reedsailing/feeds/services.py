@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from icalendar import Calendar, Event
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select, update
 
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import not_found
@@ -63,7 +63,7 @@ def rotate_feed(user: User) -> dict[str, Any]:
     """Give the student a feed URL with a new secret; a former URL stops working."""
     db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
     db.session.add(FeedToken(user_id=user.id, token=secrets.token_urlsafe(32), created_at=now()))
-    db.session.commit()
+    db.session.flush()
     return feed_of(user)
 
 
@@ -72,7 +72,6 @@ def revoke_feed(user: User) -> bool:
     result = cast(
         CursorResult[Any], db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
     )
-    db.session.commit()
     return bool(result.rowcount)
 
 
@@ -104,6 +103,17 @@ def record_cancellation(activity: Activity, participant_ids: Iterable[int]) -> N
         )
 
 
+def forget_organization(org_id: int) -> None:
+    """Before an organization is deleted: its cancellations stay for the participants'
+    feeds, unlinked from it (the row's org_id would cascade them away)."""
+    db.session.execute(
+        update(CanceledActivity)
+        .where(CanceledActivity.org_id == org_id)
+        .values(org_id=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def purge_cancellations(at: datetime | None = None) -> int:
     """Forget cancellations that ended more than CALENDAR_FEED_PAST_DAYS ago."""
     cutoff = _cutoff(at)
@@ -111,7 +121,6 @@ def purge_cancellations(at: datetime | None = None) -> int:
         CursorResult[Any],
         db.session.execute(delete(CanceledActivity).where(CanceledActivity.end_time < cutoff)),
     )
-    db.session.commit()
     return result.rowcount
 
 
@@ -213,7 +222,6 @@ def _calendar(title: str, *, participant_id: int | None = None, org_id: int | No
         )
         for g in db.session.scalars(canceled)
     ]
-    db.session.commit()
     return Feed(title, sorted(entries))
 
 

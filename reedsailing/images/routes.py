@@ -18,7 +18,7 @@ from reedsailing.security.ratelimit import limited
 @limited("upload")
 def upload_org_avatar(org_id):
     """Upload an organization's avatar (its managers and admins); answers its URL."""
-    return {"img": services.replace_org_avatar(org_id, auth.current_user(), auth.current_admin())}
+    return {"img": services.replace_org_avatar(auth.principal(), org_id)}
 
 
 @bp.post("/activities/<int:activity_id>/avatar/")
@@ -27,7 +27,7 @@ def upload_org_avatar(org_id):
 @limited("upload")
 def upload_activity_avatar(activity_id):
     """Upload an activity's picture (its owner, its organization's managers, admins)."""
-    return {"img": services.replace_activity_avatar(activity_id, auth.current_user(), auth.current_admin())}
+    return {"img": services.replace_activity_avatar(auth.principal(), activity_id)}
 
 
 @bp.delete("/activities/<int:activity_id>/avatar/")
@@ -35,7 +35,7 @@ def upload_activity_avatar(activity_id):
 @auth.login_required
 def delete_activity_avatar(activity_id):
     """Remove an activity's picture."""
-    services.clear_activity_avatar(activity_id, auth.current_user(), auth.current_admin())
+    services.clear_activity_avatar(auth.principal(), activity_id)
     return "", 204
 
 

@@ -8,45 +8,43 @@ import logging
 import qrcode
 from flask import current_app
 
-from reedsailing.core.db import get_or_404
+from reedsailing.core.db import get_or_404, on_commit, on_rollback
 from reedsailing.core.errors import ApiError, forbidden
 from reedsailing.extensions import db
 from reedsailing.images import storage
 from reedsailing.images.upload import read_image_part
 from reedsailing.integrations import wechat
-from reedsailing.models import Activity, Admin, Organization, User
-from reedsailing.security.permissions import can_manage_activity, is_org_manager
+from reedsailing.models import Activity, Organization
+from reedsailing.security.permissions import is_org_manager, organized_activity
+from reedsailing.security.principal import Principal
 
 log = logging.getLogger(__name__)
 
 
-def replace_org_avatar(org_id: int, user: User | None, admin: Admin | None) -> str:
+def replace_org_avatar(principal: Principal, org_id: int) -> str:
     """Store the upload as the organization's avatar (its managers and admins); its URL."""
     org = get_or_404(Organization, org_id, "未找到组织。")
-    if admin is None and not (user is not None and is_org_manager(user.id, org.id)):
+    if not principal.is_admin and not is_org_manager(principal.user_id, org.id):
         raise forbidden("只有组织管理员可以修改组织头像。")
     return _replace_avatar(org, "orgs")
 
 
-def _managed_activity(activity_id: int, user: User | None, admin: Admin | None) -> Activity:
-    activity = get_or_404(Activity, activity_id, "未找到活动。")
-    if not can_manage_activity(user, admin, activity):
-        raise forbidden("只有活动发起者或组织管理员可以修改活动图片。")
-    return activity
+def _managed_activity(principal: Principal, activity_id: int) -> Activity:
+    return organized_activity(principal, activity_id, "只有活动发起者或组织管理员可以修改活动图片。")
 
 
-def replace_activity_avatar(activity_id: int, user: User | None, admin: Admin | None) -> str:
+def replace_activity_avatar(principal: Principal, activity_id: int) -> str:
     """Store the upload as the activity's picture (owner, organization managers, admins)."""
-    return _replace_avatar(_managed_activity(activity_id, user, admin), "acts")
+    return _replace_avatar(_managed_activity(principal, activity_id), "acts")
 
 
-def clear_activity_avatar(activity_id: int, user: User | None, admin: Admin | None) -> None:
+def clear_activity_avatar(principal: Principal, activity_id: int) -> None:
     """Remove the activity's picture and its file."""
-    activity = _managed_activity(activity_id, user, admin)
-    old = activity.avatar
+    activity = _managed_activity(principal, activity_id)
+    old, owner_id = activity.avatar, activity.id
     activity.avatar = None
-    db.session.commit()
-    storage.remove_owned(old, "acts", activity.id)
+    db.session.flush()
+    on_commit(lambda: storage.remove_owned(old, "acts", owner_id))
 
 
 def _replace_avatar(owner: Organization | Activity, sub: str) -> str:
@@ -54,21 +52,17 @@ def _replace_avatar(owner: Organization | Activity, sub: str) -> str:
 
     The stored file is Pillow's re-encoding of the upload (storage.prepare_image), named
     for its owner row. It is written before the row changes and removed again if the
-    commit fails; the replaced file is removed after the commit, and only when this
-    row owns it (storage.remove_owned).
+    unit of work rolls back; the replaced file is removed after the commit, and only
+    when this row owns it (storage.remove_owned).
     """
     data, extension = storage.prepare_image(read_image_part())
     url = storage.save(sub, data, extension, name=storage.owned_name(sub, owner.id, extension))
-    old = owner.avatar
+    old, owner_id = owner.avatar, owner.id
     owner.avatar = url
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        storage.remove_url(url)
-        raise
-    if old != url:
-        storage.remove_owned(old, sub, owner.id)
+    if old != url:  # the same name was overwritten in place: nothing to undo or remove
+        on_rollback(lambda: storage.remove_url(url))
+        on_commit(lambda: storage.remove_owned(old, sub, owner_id))
+    db.session.flush()
     return url
 
 

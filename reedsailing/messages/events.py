@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.fields import MAX_ID
 from reedsailing.extensions import socketio
 from reedsailing.messages.schemas import MAX_READ_IDS
@@ -30,9 +31,11 @@ SESSION_KEY = "reedsailing.socket_user"
 
 
 def _own_context(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Each event in an app context of its own, as one unit of work (like a request)."""
+
     @wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with current_app.app_context():
+        with current_app.app_context(), unit_of_work():
             return handler(*args, **kwargs)
 
     return wrapper

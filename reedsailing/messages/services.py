@@ -128,7 +128,7 @@ def mark_read(user_id: int, notice_ids: Iterable[int]) -> int:
         .values(read=True)
     )
     result = cast(CursorResult[Any], db.session.execute(statement))
-    db.session.commit()
+    db.session.flush()
     return result.rowcount
 
 

@@ -8,9 +8,11 @@ from flask import Response, current_app, request
 from reedsailing.core.errors import ApiError, not_found
 from reedsailing.ops.blueprint import bp
 from reedsailing.ops.observability import metrics_text
+from reedsailing.security import auth
 
 
 @bp.get("/metrics")
+@auth.own_secret  # METRICS_TOKEN
 def metrics() -> Response:
     expected = current_app.config.get("METRICS_TOKEN")
     if not expected:

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.errors import ApiError
 from reedsailing.core.timeutil import format_time
 from reedsailing.models.organizations import APPROVED, REJECTED
@@ -34,7 +35,8 @@ def pending_command():
 def decide_command(application_id, decision):
     """Approve or reject application ID; the applicant is notified (notice 6)."""
     try:
-        application, org = services.decide(application_id, DECISIONS[decision])
+        with unit_of_work():
+            application, org = services.decide(application_id, DECISIONS[decision])
     except ApiError as error:
         raise click.ClickException(error.detail) from error
     if org is not None:

@@ -160,9 +160,7 @@ def get_org(org_id):
 def update_org(org_id):
     """Edit an organization's name, description or avatar (its managers, admins)."""
     changes = load(org_update_body)
-    return org_schema.dump(
-        organizations.update_org(org_id, changes, auth.current_user(), auth.current_admin())
-    )
+    return org_schema.dump(organizations.update_org(auth.principal(), org_id, changes))
 
 
 @bp.delete("/organizations/<int:org_id>/")
@@ -180,7 +178,7 @@ def delete_org(org_id):
 def transfer_owner(org_id):
     """Hand an organization to another verified student, who also becomes a manager."""
     owner_id = load(owner_body)["owner"]
-    new_owner = organizations.transfer_ownership(org_id, owner_id, auth.current_user(), auth.current_admin())
+    new_owner = organizations.transfer_ownership(auth.principal(), org_id, owner_id)
     return with_receivers({"owner": new_owner.id}, [new_owner.id])
 
 
@@ -193,7 +191,7 @@ def transfer_owner(org_id):
 def add_manager():
     """Make a verified student a manager of the organization (its owner, admins)."""
     data = load(manager_body)
-    row = members.add_manager(data["org"], data["person"], auth.current_user(), auth.current_admin())
+    row = members.add_manager(auth.principal(), data["org"], data["person"])
     return with_receivers(member_row_schema.dump(row), [row.user_id]), 201
 
 
@@ -203,7 +201,7 @@ def add_manager():
 def remove_manager():
     """Remove a manager, `?user=&org=` (the owner, admins); the owner stays a manager."""
     args = load(member_query, query_params())
-    members.remove_manager(args["org"], args["user"], auth.current_user(), auth.current_admin())
+    members.remove_manager(auth.principal(), args["org"], args["user"])
     return with_receivers({}, [args["user"]])
 
 

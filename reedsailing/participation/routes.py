@@ -60,9 +60,7 @@ def join_activity():
 def leave_activity():
     """Leave an activity, or remove a participant (owner, managers, admins; notice 3)."""
     args = leave_query.load(query_params())
-    told = services.leave(
-        auth.current_user(), auth.current_admin(), args["act"], args["person"], args.get("operator")
-    )
+    told = services.leave(auth.principal(), args["act"], args["person"], args.get("operator"))
     return with_receivers({}, told) if told else {}
 
 
@@ -71,9 +69,7 @@ def leave_activity():
 @auth.login_required
 def list_participants(activity_id):
     """The participants as `[{person}]` (owner, organization managers and admins)."""
-    return participants_schema.dump(
-        services.participants(auth.current_user(), auth.current_admin(), activity_id)
-    )
+    return participants_schema.dump(services.participants(auth.principal(), activity_id))
 
 
 @bp.get("/activities/joined_numbers/<int:activity_id>/")
@@ -119,7 +115,7 @@ def withdraw(activity_id):
 @auth.login_required
 def waiting_list(activity_id):
     """The waiting list in order (owner, organization managers and admins)."""
-    return waiting_schema.dump(waitlist.waiting_list(auth.current_user(), auth.current_admin(), activity_id))
+    return waiting_schema.dump(waitlist.waiting_list(auth.principal(), activity_id))
 
 
 @bp.get("/activities/<int:activity_id>/requests/")
@@ -127,9 +123,7 @@ def waiting_list(activity_id):
 @auth.login_required
 def join_requests(activity_id):
     """The pending join requests, oldest first (owner, organization managers and admins)."""
-    return requests_schema.dump(
-        approval.pending_requests(auth.current_user(), auth.current_admin(), activity_id)
-    )
+    return requests_schema.dump(approval.pending_requests(auth.principal(), activity_id))
 
 
 @bp.post("/activities/<int:activity_id>/requests/<int:person_id>/approve/")
@@ -137,7 +131,7 @@ def join_requests(activity_id):
 @auth.login_required
 def approve_request(activity_id, person_id):
     """Approve a join request: the student joins (notice 13); 400 when full."""
-    told = approval.approve(auth.current_user(), auth.current_admin(), activity_id, person_id)
+    told = approval.approve(auth.principal(), activity_id, person_id)
     return with_receivers({}, told)
 
 
@@ -147,9 +141,7 @@ def approve_request(activity_id, person_id):
 def decline_request(activity_id, person_id):
     """Decline a join request (notice 14); `allowAgain: true` lets the student ask again."""
     data = load(decline_body)
-    told = approval.decline(
-        auth.current_user(), auth.current_admin(), activity_id, person_id, data["allowAgain"]
-    )
+    told = approval.decline(auth.principal(), activity_id, person_id, data["allowAgain"])
     return with_receivers({}, told)
 
 
@@ -158,5 +150,5 @@ def decline_request(activity_id, person_id):
 @auth.login_required
 def allow_again(activity_id, person_id):
     """Forget a decline, so the student may ask again."""
-    approval.allow_again(auth.current_user(), auth.current_admin(), activity_id, person_id)
+    approval.allow_again(auth.principal(), activity_id, person_id)
     return "", 204

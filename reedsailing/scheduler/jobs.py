@@ -20,13 +20,15 @@ from reedsailing.boya.services import (
     run_import,
 )
 from reedsailing.core import store
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.feeds.services import purge_cancellations
 from reedsailing.integrations import wechat
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Activity, Admin, EmailCode, Organization, Participation, User
+from reedsailing.models import Activity, Admin, EmailCode, Organization, User
+from reedsailing.participation.services.places import participant_ids
 from reedsailing.subscriptions.services import SendSummary, send_due
 
 log = logging.getLogger(__name__)
@@ -99,32 +101,31 @@ def send_reminders(at: datetime | None = None) -> int:
         .scalars()
         .all()
     )
-    db.session.commit()
     claimed = 0
     for activity_id in due:
         try:
-            claim = (
-                update(Activity)
-                .where(Activity.id == activity_id, Activity.reminded_at.is_(None))
-                .values(reminded_at=moment)
-                .execution_options(synchronize_session=False)
-            )
-            won = cast(CursorResult[Any], db.session.execute(claim)).rowcount
-            if not won:
-                db.session.rollback()
-                continue
-            participant_ids = db.session.scalars(
-                select(Participation.user_id).where(Participation.act_id == activity_id)
-            ).all()
-            notify(texts.ACT_STARTING, participant_ids, activity=db.session.get(Activity, activity_id))
-            db.session.commit()
-            claimed += 1
+            with unit_of_work():  # each activity's claim and notice commit together
+                claimed += remind(activity_id, moment)
         except Exception:
-            db.session.rollback()
             log.exception("reminder for activity %s failed", activity_id)
     if claimed:
         log.info("reminders sent for %d activities", claimed)
     return claimed
+
+
+def remind(activity_id: int, moment: datetime) -> bool:
+    """Claim the activity's reminder and tell its participants (notice 11); False when
+    another process claimed it first."""
+    claim = (
+        update(Activity)
+        .where(Activity.id == activity_id, Activity.reminded_at.is_(None))
+        .values(reminded_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], db.session.execute(claim)).rowcount:
+        return False
+    notify(texts.ACT_STARTING, participant_ids(activity_id), activity=db.session.get(Activity, activity_id))
+    return True
 
 
 def send_subscribe_messages() -> SendSummary:
@@ -140,9 +141,7 @@ def purge_expired_codes(at: datetime | None = None) -> int:
         .where(EmailCode.expires_at < (at or now()))
         .execution_options(synchronize_session=False)
     )
-    removed = cast(CursorResult[Any], db.session.execute(expired)).rowcount
-    db.session.commit()
-    return removed
+    return cast(CursorResult[Any], db.session.execute(expired)).rowcount
 
 
 def referenced_uploads() -> set[tuple[str, str]]:
@@ -154,7 +153,6 @@ def referenced_uploads() -> set[tuple[str, str]]:
         match = _UPLOAD_URL.search(url or "")
         if match:
             found.add((match.group(1), match.group(2)))
-    db.session.commit()
     return found
 
 

@@ -18,6 +18,7 @@ from flask import Flask
 
 from reedsailing.boya.services import credentials_configured
 from reedsailing.core import store
+from reedsailing.core.db import unit_of_work
 from reedsailing.ops.observability import JOB_RUNS
 from reedsailing.scheduler import jobs as tasks
 from reedsailing.subscriptions.services import templates as subscribe_templates
@@ -86,7 +87,8 @@ class Scheduler:
                     log.info("job %s: another scheduler holds it; skipped", job.name)
                     JOB_RUNS.labels(job.name, "skipped").inc()
                     return False
-                job.func()
+                with unit_of_work():  # a job is one unit of work (batch jobs commit per item)
+                    job.func()
                 JOB_RUNS.labels(job.name, "ok").inc()
                 return True
             except Exception:

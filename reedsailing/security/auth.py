@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from reedsailing.core import store
 from reedsailing.core.errors import ApiError, forbidden
 from reedsailing.extensions import db
+from reedsailing.security.principal import Principal
 
 USER_SALT = "reedsailing.user-token"
 ADMIN_SALT = "reedsailing.admin-token"
@@ -135,19 +136,10 @@ def _bearer_token():
     return parts[-1] if parts else ""
 
 
-class Principal:
-    """Who sent the current request; resolved once and kept on the request object."""
-
-    __slots__ = ("user", "admin")
-
-    def __init__(self, user=None, admin=None):
-        self.user = user
-        self.admin = admin
-
-
-def authenticate():
-    """The request's Principal. A present but invalid credential is a 401."""
-    principal = getattr(request, "_reedsailing_principal", None)
+def authenticate() -> Principal:
+    """The request's Principal, resolved once and kept on the request object. A present
+    but invalid credential is a 401."""
+    principal: Principal | None = getattr(request, "_reedsailing_principal", None)
     if principal is not None:
         return principal
     principal = Principal()
@@ -162,8 +154,13 @@ def authenticate():
             principal.admin = admin_from_token(admin_token.strip())
             if principal.admin is None:
                 raise ApiError(401, "非法token")
-    request._reedsailing_principal = principal
+    request._reedsailing_principal = principal  # type: ignore[attr-defined]
     return principal
+
+
+def principal() -> Principal:
+    """The caller, for the services (`services.op(auth.principal(), ...)`)."""
+    return authenticate()
 
 
 def current_user():
@@ -201,9 +198,34 @@ admin_required = _require("admin")  # a super admin only
 
 
 def public(view):
-    """Mark a view as open to anyone (for the API document)."""
+    """Mark a view as open to anyone: an explicit rule like the others (default deny)."""
     view._auth = "public"
     return view
+
+
+def own_secret(view):
+    """Mark a view guarded by a secret of its own (the metrics token), not by a login."""
+    view._auth = "secret"
+    return view
+
+
+# Endpoints that are not ours to guard: Flask's static files.
+UNGUARDED_ENDPOINTS = frozenset({"static"})
+
+
+def refuse_unguarded_views(app) -> None:
+    """Default deny: every view declares its access rule (a decorator of this module),
+    or the app refuses to start, naming the view. Call after the blueprints."""
+    missing = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint not in UNGUARDED_ENDPOINTS and getattr(view, "_auth", None) is None
+    )
+    if missing:
+        raise RuntimeError(
+            "views without an access rule (add auth.login_required, user_required, "
+            f"admin_required, public or own_secret): {', '.join(missing)}"
+        )
 
 
 def require_self_or_admin(user_id):

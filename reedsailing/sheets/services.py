@@ -19,9 +19,11 @@ from sqlalchemy.orm import joinedload
 from reedsailing.checkin.services import attendees
 from reedsailing.core.schemas import mask_email
 from reedsailing.extensions import db
-from reedsailing.models import Activity, Admin, Participation, User
+from reedsailing.models import Activity, Participation, User
 from reedsailing.models.signup import PENDING, WAITING
-from reedsailing.participation.services.waitlist import managed_activity, requests_in
+from reedsailing.participation.services.waitlist import requests_in
+from reedsailing.security.permissions import organized_activity
+from reedsailing.security.principal import Principal
 
 COLUMNS = [
     "序号",
@@ -45,11 +47,11 @@ def _time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else ""
 
 
-def sheet(user: User | None, admin: Admin | None, activity_id: int) -> tuple[Activity, list[list[Any]]]:
+def sheet(principal: Principal, activity_id: int) -> tuple[Activity, list[list[Any]]]:
     """The activity and its rows: participants in join order, then the waiting list in
     order, then the pending join requests."""
-    activity = managed_activity(user, admin, activity_id)
-    full = admin is not None or (user is not None and activity.owner_id == user.id)
+    activity = organized_activity(principal, activity_id)
+    full = principal.is_admin or principal.is_user(activity.owner_id)
     present = {entry.user_id: entry for entry in attendees(activity_id)}
     joined = db.session.scalars(
         select(Participation)

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, Integer, String, Text, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reedsailing.core.db import unit_of_work
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
@@ -82,7 +83,7 @@ def add_allowances(user: User, result: Mapping[str, Any]) -> int:
     accepted = sorted(key for key, value in result.items() if value == "accept" and key in known)
     for template in accepted:
         _add_one(user.id, template)
-    db.session.commit()
+    db.session.flush()
     return len(accepted)
 
 
@@ -196,25 +197,35 @@ def send_due(owner: str, at: datetime | None = None) -> SendSummary:
     """
     moment = at or now()
     summary = SendSummary()
-    db.session.execute(
-        update(SubscribeMessage)
-        .where(SubscribeMessage.state == SENDING, SubscribeMessage.claimed_at < moment - STALE_CLAIM)
-        .values(state=PENDING)
-        .execution_options(synchronize_session=False)
-    )
-    due = db.session.scalars(
-        select(SubscribeMessage.id)
-        .where(SubscribeMessage.state == PENDING, SubscribeMessage.next_attempt_at <= moment)
-        .order_by(SubscribeMessage.id)
-        .limit(BATCH)
-    ).all()
-    db.session.commit()
+    with unit_of_work():  # a batch job: the claims and each send commit on their own
+        db.session.execute(
+            update(SubscribeMessage)
+            .where(SubscribeMessage.state == SENDING, SubscribeMessage.claimed_at < moment - STALE_CLAIM)
+            .values(state=PENDING)
+            .execution_options(synchronize_session=False)
+        )
+        due = db.session.scalars(
+            select(SubscribeMessage.id)
+            .where(SubscribeMessage.state == PENDING, SubscribeMessage.next_attempt_at <= moment)
+            .order_by(SubscribeMessage.id)
+            .limit(BATCH)
+        ).all()
     token = _Token()
     for message_id in due:
-        if not _claim(message_id, owner, moment):
+        with unit_of_work():  # seen by the other schedulers before WeChat is called
+            won = _claim(message_id, owner, moment)
+        if not won:
             summary.skipped += 1
             continue
-        outcome = _send_one(message_id, token)
+        try:
+            with unit_of_work():
+                outcome = _send_one(message_id, token)
+        except Exception as error:  # e.g. the database while storing a fresh token: retry later
+            log.exception("subscribe message %s: unexpected error", message_id)
+            with unit_of_work():
+                outcome = _record_error(
+                    db.session.get_one(SubscribeMessage, message_id), wechat.WeChatError(repr(error))
+                )
         setattr(summary, outcome, getattr(summary, outcome) + 1)
     if due:
         log.info("subscribe messages: %s", summary)
@@ -237,9 +248,7 @@ def _claim(message_id: int, owner: str, moment: datetime) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    won = cast(CursorResult[Any], db.session.execute(claim)).rowcount
-    db.session.commit()
-    return bool(won)
+    return bool(cast(CursorResult[Any], db.session.execute(claim)).rowcount)
 
 
 def _send_one(message_id: int, token: _Token) -> str:
@@ -249,7 +258,6 @@ def _send_one(message_id: int, token: _Token) -> str:
         .where(SubscribeMessage.id == message_id)
     ).first()
     if row is None:  # the student or the notice went meanwhile
-        db.session.commit()
         return "failed"
     message, openid = row
     config = current_app.config
@@ -277,14 +285,7 @@ def _send_one(message_id: int, token: _Token) -> str:
             send(token.refresh())
     except wechat.WeChatError as error:
         return _record_error(message, error)
-    except Exception as error:  # e.g. the database while storing a fresh token: retry later
-        log.exception("subscribe message %s: unexpected error", message_id)
-        db.session.rollback()
-        return _record_error(
-            db.session.get_one(SubscribeMessage, message_id), wechat.WeChatError(repr(error))
-        )
     message.state, message.sent_at, message.last_error = SENT, now(), None
-    db.session.commit()
     return "sent"
 
 
@@ -310,5 +311,4 @@ def _record_error(message: SubscribeMessage, error: wechat.WeChatError) -> str:
             detail,
             wait,
         )
-    db.session.commit()
     return outcome

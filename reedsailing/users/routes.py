@@ -82,7 +82,7 @@ def verify():
 @auth.login_required
 def get_user(user_id):
     """Read a user; for others the email is masked and `contact` hidden (README "Security")."""
-    user, view = services.read_user(user_id, auth.current_user(), auth.current_admin())
+    user, view = services.read_user(auth.principal(), user_id)
     schema = {"whole": user_schema, "contact": contact_user_schema}.get(view, public_user_schema)
     return schema.dump(user)
 

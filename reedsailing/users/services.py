@@ -9,11 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, delete, or_, select, update
+from sqlalchemy import Select, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reedsailing.activities.services.publishing import cancel_activities
-from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.activities.services.cancelling import cancel_activity
+from reedsailing.core.db import flush_or, get_or_404, separate_transaction
 from reedsailing.core.errors import ApiError, bad_request, not_found
 from reedsailing.core.queries import contains, paginate
 from reedsailing.core.timeutil import now
@@ -21,7 +21,9 @@ from reedsailing.core.wire import flow_error
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
 from reedsailing.integrations.mail import MailError, send_mail
-from reedsailing.models import Activity, Admin, EmailCode, Organization, OrgManager, Participation, User
+from reedsailing.models import Activity, EmailCode, Organization, OrgManager, Participation, User
+from reedsailing.participation.services.places import free_place
+from reedsailing.security.principal import Principal
 
 log = logging.getLogger(__name__)
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}\.[A-Za-z]{2,}")
@@ -37,14 +39,14 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def read_user(user_id: int, viewer: User | None, admin: Admin | None) -> tuple[User, str]:
+def read_user(principal: Principal, user_id: int) -> tuple[User, str]:
     """The user and how much of them the caller sees (README "Security"):
     "whole" (themself, admins), "contact" (who manages an activity the user joined:
     the masked profile with `contact`), else "public" (email masked, no contact)."""
     user = get_user(user_id)
-    if admin is not None or (viewer is not None and viewer.id == user.id):
+    if principal.is_admin or principal.is_user(user.id):
         return user, "whole"
-    if viewer is not None and manages_a_joined_activity(viewer.id, user.id):
+    if principal.user is not None and manages_a_joined_activity(principal.user.id, user.id):
         return user, "contact"
     return user, "public"
 
@@ -98,14 +100,15 @@ def login_with_code(code: str) -> tuple[User, bool]:
         if user.is_system:
             raise bad_request("该账号不能登录。")
         return user, False
-    user = User(openid=openid, name="")
-    db.session.add(user)
     try:
-        commit_or(None)
+        # Its own transaction: two first logins of one person race on the unique openid,
+        # and the loser simply reads the winner's row.
+        with separate_transaction() as connection:
+            connection.execute(insert(User).values(openid=openid, name=""))
+        created = True
     except IntegrityError:
-        # Two first logins of one person raced; the other one created the row.
-        return db.session.execute(select(User).where(User.openid == openid)).scalar_one(), False
-    return user, True
+        created = False
+    return db.session.execute(select(User).where(User.openid == openid)).scalar_one(), created
 
 
 def register_profile(user: User, info: dict[str, str]) -> None:
@@ -114,7 +117,7 @@ def register_profile(user: User, info: dict[str, str]) -> None:
         user.name = info["nickName"]
     if info.get("avatarUrl"):
         user.avatar = info["avatarUrl"]
-    db.session.commit()
+    db.session.flush()
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
@@ -123,7 +126,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
         changes.pop("name", None)
     for key, value in changes.items():
         setattr(user, key, value)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -170,7 +173,7 @@ def send_verification(user: User, email: str) -> None:
     row.sent_at = moment
     row.expires_at = moment + timedelta(seconds=config["VERIFY_CODE_TTL_SECONDS"])
     row.attempts = 0
-    commit_or(flow_error(429, "发送过于频繁，请稍后再试。"))
+    flush_or(flow_error(429, "发送过于频繁，请稍后再试。"))
     minutes = config["VERIFY_CODE_TTL_SECONDS"] // 60
     try:
         send_mail(
@@ -180,8 +183,7 @@ def send_verification(user: User, email: str) -> None:
         )
     except MailError as error:
         log.error("verification mail to %s failed: %s", email, error)
-        db.session.delete(row)
-        db.session.commit()
+        # the unit of work rolls back: no code is kept
         raise flow_error(503, "验证邮件发送失败，请稍后再试。") from error
 
 
@@ -196,14 +198,18 @@ def verify_email(user: User, email: str, code: str) -> User:
     if row.attempts >= current_app.config["VERIFY_MAX_ATTEMPTS"]:
         raise flow_error(400, "尝试次数过多，请重新获取验证码。")
     if not hmac.compare_digest(row.code_hash, _hash_code(code.strip())):
-        row.attempts += 1
-        db.session.commit()
+        # Counted in a transaction of its own: the answer is an error, which rolls the
+        # request's unit back, and a wrong guess must still count.
+        with separate_transaction() as connection:
+            connection.execute(
+                update(EmailCode).where(EmailCode.id == row.id).values(attempts=EmailCode.attempts + 1)
+            )
         raise flow_error(400, "验证码错误")
     if _bound_to_other(email, user):
         raise flow_error(400, BOUND_TO_OTHER)
     user.email = email
     db.session.delete(row)  # single use
-    commit_or(flow_error(400, BOUND_TO_OTHER))
+    flush_or(flow_error(400, BOUND_TO_OTHER))
     return user
 
 
@@ -215,7 +221,8 @@ def delete_user(user_id: int) -> None:
     - Activities they published for an organization stay with it; the organization's
       owner becomes their owner.
     - Their own (个人) activities go; each participant is told (notice 2).
-    - Their joins, comments, follows and notices go; joined activities get the place back.
+    - Their joins, comments, follows and notices go; each joined activity gets the place
+      back and gives it to the first in line (notice 12).
     """
     user = get_user(user_id)
     owned = db.session.scalars(select(Organization.name).where(Organization.owner_id == user.id)).all()
@@ -228,14 +235,21 @@ def delete_user(user_id: int) -> None:
         .values(owner_id=org_owner)
         .execution_options(synchronize_session=False)
     )
-    own = list(db.session.scalars(select(Activity).where(Activity.owner_id == user.id)))
-    cancel_activities(own, leaving_user_id=user.id)
-    joined = select(Participation.act_id).where(Participation.user_id == user.id).scalar_subquery()
-    db.session.execute(
-        update(Activity)
-        .where(Activity.id.in_(joined), Activity.joined_count > 0)
-        .values(joined_count=Activity.joined_count - 1)
-        .execution_options(synchronize_session=False)
-    )
+    for activity in db.session.scalars(
+        select(Activity).where(Activity.owner_id == user.id).order_by(Activity.id)
+    ):
+        cancel_activity(activity, spare=user.id)
+    remove_from_activities(user.id)
     db.session.execute(delete(User).where(User.id == user.id))
-    db.session.commit()
+    db.session.flush()
+
+
+def remove_from_activities(user_id: int) -> None:
+    """Take the student out of every activity they joined, each place going to the
+    first in line (places.free_place); their waiting places and requests go with the
+    user row (CASCADE)."""
+    joined = db.session.scalars(
+        select(Participation.act_id).where(Participation.user_id == user_id).order_by(Participation.act_id)
+    ).all()
+    for activity_id in joined:
+        free_place(activity_id, user_id)

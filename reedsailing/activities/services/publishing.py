@@ -15,20 +15,22 @@ Rules (docs/api.md §11; §19 lists what changed):
 
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, select, update
 
+from reedsailing.activities.services.cancelling import cancel_activity
 from reedsailing.activities.services.keywords import extract_keywords
-from reedsailing.core.db import get_or_404, get_or_field_error
-from reedsailing.core.errors import field_error, forbidden, not_found
+from reedsailing.core.db import get_or_field_error
+from reedsailing.core.errors import field_error, forbidden
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
-from reedsailing.feeds.services import record_cancellation
 from reedsailing.messages.services import notify
-from reedsailing.messages.texts import ACT_CANCEL, ACT_CONTENT
-from reedsailing.models import Activity, Address, Admin, Block, Category, Organization, Participation, User
+from reedsailing.messages.texts import ACT_CONTENT
+from reedsailing.models import Activity, Address, Block, Category, Organization, User
 from reedsailing.models.blocks import BOYA, ORG_BLOCKS, PERSONAL
 from reedsailing.participation.services import promote
-from reedsailing.security.permissions import can_manage_activity, is_org_manager
+from reedsailing.participation.services.places import participant_ids
+from reedsailing.security.permissions import is_org_manager, organized_activity
+from reedsailing.security.principal import Principal
 from reedsailing.seed import system_user
 
 NOT_FOUND = "未找到该活动。"
@@ -60,24 +62,24 @@ def _owner_for(user: User | None, owner_id: int | None) -> User:
     return get_or_field_error(User, "owner", owner_id)
 
 
-def create_activity(user: User | None, admin: Admin | None, data: dict[str, Any]) -> int:
+def create_activity(principal: Principal, data: dict[str, Any]) -> int:
     """Insert an activity for the caller; returns its id."""
-    owner = _owner_for(user, data.get("owner"))
+    owner = _owner_for(principal.user, data.get("owner"))
     block = get_or_field_error(Block, "block", data["block"])
     category = _optional(Category, "type", data.get("type"))
     address = get_or_field_error(Address, "location", data["location"])
     org = _optional(Organization, "org", data.get("org"))
-    if block.id == BOYA and admin is None:
+    if block.id == BOYA and not principal.is_admin:
         raise forbidden("博雅活动只能由系统导入。")
     if org is not None and org.block_id != block.id:
         raise field_error("org", "组织与版块不匹配。")
-    if org is None and block.id in ORG_BLOCKS and admin is None:
+    if org is None and block.id in ORG_BLOCKS and not principal.is_admin:
         # Admins may: the console hides its organization field for a block without
         # organizations and shows any 400 as "活动已存在" (docs/clients.md).
         raise field_error("org", "该版块的活动必须属于一个组织。")
-    if org is not None and admin is None and not is_org_manager(owner.id, org.id):
+    if org is not None and not principal.is_admin and not is_org_manager(owner.id, org.id):
         raise forbidden("只有组织的管理员才能以组织名义发布活动。")
-    if block.id not in ORG_BLOCKS and block.id not in (BOYA, PERSONAL) and admin is None:
+    if block.id not in ORG_BLOCKS and block.id not in (BOYA, PERSONAL) and not principal.is_admin:
         raise forbidden("不能在该版块发布活动。")
     _check_times(data["begin_time"], data["end_time"])
     activity = Activity(
@@ -97,40 +99,13 @@ def create_activity(user: User | None, admin: Admin | None, data: dict[str, Any]
         block_id=block.id,
     )
     db.session.add(activity)
-    db.session.commit()
+    db.session.flush()
     return activity.id
 
 
-def cancel_activities(activities: list[Activity], leaving_user_id: int | None = None) -> None:
-    """Tell the participants of activities about to be deleted (notice 2), inside the
-    caller's transaction; `leaving_user_id` (a user being deleted) is not told."""
-    for activity in activities:
-        receivers = [uid for uid in participant_ids(activity.id) if uid != leaving_user_id]
-        notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
-
-
-def participant_ids(activity_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Participation.user_id)
-            .where(Participation.act_id == activity_id)
-            .order_by(Participation.user_id)
-        )
-    )
-
-
-def _managed(user: User | None, admin: Admin | None, activity_id: int) -> Activity:
-    activity = get_or_404(Activity, activity_id, NOT_FOUND)
-    if not can_manage_activity(user, admin, activity):
-        raise forbidden("只有活动的发起者或组织管理员才能执行该操作。")
-    return activity
-
-
-def update_activity(
-    user: User | None, admin: Admin | None, activity_id: int, data: dict[str, Any]
-) -> list[int]:
+def update_activity(principal: Principal, activity_id: int, data: dict[str, Any]) -> list[int]:
     """Apply an edit; returns the participants told about it."""
-    activity = _managed(user, admin, activity_id)
+    activity = organized_activity(principal, activity_id)
     category = _optional(Category, "type", data.get("type"))
     address = get_or_field_error(Address, "location", data["location"])
     _check_times(data["begin_time"], data["end_time"])
@@ -163,26 +138,16 @@ def update_activity(
         ),
     )
     if result.rowcount == 0:
-        db.session.rollback()
         joined = db.session.scalar(select(Activity.joined_count).where(Activity.id == activity_id))
         raise field_error("contain", f"人数上限不能少于已报名的人数（{joined}）。")
     receivers = participant_ids(activity_id)
     db.session.expire(activity)
     notify(ACT_CONTENT, receivers, activity=activity)
     admitted = promote(activity_id)  # a raised capacity admits the waiting list (notice 12)
-    db.session.commit()
+    db.session.flush()
     return receivers + admitted
 
 
-def delete_activity(user: User | None, admin: Admin | None, activity_id: int) -> list[int]:
-    """Tell the participants, then delete the activity (its joins and comments go with it)."""
-    activity = _managed(user, admin, activity_id)
-    receivers = participant_ids(activity_id)
-    notify(ACT_CANCEL, receivers, activity=activity, activity_id=None)
-    record_cancellation(activity, receivers)  # the calendar feeds show it canceled
-    result = cast("CursorResult[Any]", db.session.execute(delete(Activity).where(Activity.id == activity_id)))
-    if result.rowcount == 0:  # someone else deleted it meanwhile
-        db.session.rollback()
-        raise not_found(NOT_FOUND)
-    db.session.commit()
-    return receivers
+def delete_activity(principal: Principal, activity_id: int) -> list[int]:
+    """Cancel the activity (cancelling.cancel_activity); returns who was told."""
+    return cancel_activity(organized_activity(principal, activity_id))

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.db import flush_or, get_or_404
 from reedsailing.core.errors import bad_request, field_error, forbidden, required_text
 from reedsailing.core.queries import paginate
 from reedsailing.extensions import db
@@ -42,7 +42,7 @@ def apply(user: User, data: dict[str, Any]) -> OrgApplication:
     db.session.add(application)
     # `pending_name` is unique: another pending application (maybe a concurrent one)
     # already holds this name.
-    commit_or(field_error("name", APPLICATION_PENDING))
+    flush_or(field_error("name", APPLICATION_PENDING))
     return application
 
 
@@ -70,7 +70,7 @@ def get_application(application_id: int, detail: bool = False) -> OrgApplication
 
 def delete_application(application_id: int) -> None:
     db.session.delete(get_application(application_id))
-    db.session.commit()
+    db.session.flush()
 
 
 def decide(application_id: int, status: int) -> tuple[OrgApplication, Organization | None]:
@@ -89,7 +89,6 @@ def decide(application_id: int, status: int) -> tuple[OrgApplication, Organizati
         ),
     ).rowcount
     if not flipped:
-        db.session.rollback()
         raise bad_request("该组织申请已审批。")
     org = None
     if status == APPROVED:
@@ -106,6 +105,6 @@ def decide(application_id: int, status: int) -> tuple[OrgApplication, Organizati
     else:
         # No organization to link: the application lends its name to the text.
         notify(texts.ORG_APPLY_RESULT, [application.user_id], org=application, org_id=None)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(application)
     return application, org

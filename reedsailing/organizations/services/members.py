@@ -10,40 +10,41 @@ from typing import cast
 from sqlalchemy import CursorResult, Select, delete, exists, select
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.db import commit_or
+from reedsailing.core.db import flush_or
 from reedsailing.core.errors import bad_request, forbidden, not_found
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Admin, Follow, Organization, OrgManager, User
+from reedsailing.models import Follow, Organization, OrgManager, User
 from reedsailing.organizations.services.organizations import (
     get_org,
     get_student,
     require_owner,
     require_verified,
 )
+from reedsailing.security.principal import Principal
 
 DUPLICATE_FOLLOW = "已关注该组织。"
 
 
-def add_manager(org_id: int, person_id: int, user: User | None, admin: Admin | None) -> OrgManager:
+def add_manager(principal: Principal, org_id: int, person_id: int) -> OrgManager:
     """The owner (or an admin) makes a verified student a manager (notice 8)."""
     org = get_org(org_id)
-    require_owner(org, user, admin)
+    require_owner(principal, org)
     person = get_student(person_id, "person")
     require_verified(person)
     notify(texts.BECOME_MANAGER, [person.id], org=org)
     row = OrgManager(org_id=org.id, user_id=person.id)
     db.session.add(row)
-    commit_or(bad_request("该用户已是此组织管理员。"))
+    flush_or(bad_request("该用户已是此组织管理员。"))
     return row
 
 
-def remove_manager(org_id: int, person_id: int, user: User | None, admin: Admin | None) -> None:
+def remove_manager(principal: Principal, org_id: int, person_id: int) -> None:
     """The owner (or an admin) removes a manager (notice 9); never the owner."""
     org = get_org(org_id)
-    require_owner(org, user, admin)
+    require_owner(principal, org)
     if person_id == org.owner_id:
         raise bad_request("不能移除组织负责人的管理员身份。")
     removed = cast(
@@ -53,10 +54,9 @@ def remove_manager(org_id: int, person_id: int, user: User | None, admin: Admin 
         ),
     ).rowcount
     if not removed:
-        db.session.rollback()
         raise not_found("该用户不是此组织管理员。")
     notify(texts.REMOVED_FROM_MANAGER, [person_id], org=org)
-    db.session.commit()
+    db.session.flush()
 
 
 def managers_of(org_id: int) -> Sequence[OrgManager]:
@@ -112,7 +112,7 @@ def follow(org_id: int, user: User | None, person_id: int | None) -> Follow:
     get_org(org_id)
     row = Follow(org_id=org_id, user_id=follower_id)
     db.session.add(row)
-    commit_or(bad_request(DUPLICATE_FOLLOW, non_field_errors=[DUPLICATE_FOLLOW]))
+    flush_or(bad_request(DUPLICATE_FOLLOW, non_field_errors=[DUPLICATE_FOLLOW]))
     return row
 
 
@@ -120,7 +120,7 @@ def unfollow(org_id: int, user_id: int) -> None:
     """Idempotent, like the first version: not following, or an organization that is
     gone (deleted while the app's page was open), is not an error (204)."""
     db.session.execute(delete(Follow).where(Follow.org_id == org_id, Follow.user_id == user_id))
-    db.session.commit()
+    db.session.flush()
 
 
 def relation(org_id: int, user_id: int) -> dict[str, bool]:

@@ -12,16 +12,18 @@ from sqlalchemy import CursorResult, Select, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from reedsailing.activities.services.publishing import cancel_activities
-from reedsailing.core.db import commit_or, get_or_404, get_or_field_error
+from reedsailing.activities.services.cancelling import cancel_activity
+from reedsailing.core.db import flush_or, get_or_404, get_or_field_error, on_commit
 from reedsailing.core.errors import ApiError, bad_request, field_error, forbidden, required_text, unknown_pk
 from reedsailing.core.queries import contains, paginate
 from reedsailing.extensions import db
+from reedsailing.feeds.services import forget_organization
 from reedsailing.images import storage
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
-from reedsailing.models import Activity, Admin, Block, Organization, OrgManager, User
+from reedsailing.models import Activity, Block, Organization, OrgManager, User
 from reedsailing.security.permissions import is_org_manager
+from reedsailing.security.principal import Principal
 
 ORG_NAME_TAKEN = "已经存在该名称的组织。"
 ORG_NOT_FOUND = "未找到组织。"
@@ -51,26 +53,24 @@ def require_verified(user: User, whose: str = "该用户") -> None:
         raise bad_request(f"{whose}尚未完成邮箱认证。")
 
 
-def require_manager(org: Organization, user: User | None, admin: Admin | None) -> None:
+def require_manager(principal: Principal, org: Organization) -> None:
     """Admins and the organization's managers edit it."""
-    if admin is None and (user is None or not is_org_manager(user.id, org.id)):
+    if not principal.is_admin and not is_org_manager(principal.user_id, org.id):
         raise forbidden("只有组织管理员可以修改组织信息。")
 
 
-def require_owner(org: Organization, user: User | None, admin: Admin | None) -> None:
+def require_owner(principal: Principal, org: Organization) -> None:
     """Admins and the organization's owner hand it over and appoint managers."""
-    if admin is None and (user is None or user.id != org.owner_id):
+    if not principal.is_admin and not principal.is_user(org.owner_id):
         raise forbidden("只有组织负责人可以进行此操作。")
 
 
 def refuse_taken_name(name: str, except_org_id: int | None = None) -> None:
-    """400 `name` when another organization has the name (the check before the index);
-    what the caller wrote so far is rolled back."""
+    """400 `name` when another organization has the name (the check before the index)."""
     condition = [Organization.name == name]
     if except_org_id is not None:
         condition.append(Organization.id != except_org_id)
     if db.session.scalar(select(exists().where(*condition))):
-        db.session.rollback()
         raise field_error("name", ORG_NAME_TAKEN)
 
 
@@ -84,7 +84,6 @@ def add_org(org: Organization) -> Organization:
     try:
         db.session.flush()
     except IntegrityError as error:
-        db.session.rollback()
         raise field_error("name", ORG_NAME_TAKEN) from error
     db.session.add(OrgManager(org_id=org.id, user_id=org.owner_id))
     return org
@@ -115,44 +114,49 @@ def create_org(data: dict[str, Any]) -> Organization:
             block_id=data["block"],
         )
     )
-    db.session.commit()
+    db.session.flush()
     return org
 
 
-def update_org(org_id: int, changes: dict[str, Any], user: User | None, admin: Admin | None) -> Organization:
+def update_org(principal: Principal, org_id: int, changes: dict[str, Any]) -> Organization:
     """Managers edit name, description and avatar (partial); a replaced upload is removed.
 
     Returns the organization with what `OrgSchema` nests loaded.
     """
     org = get_org(org_id)
-    require_manager(org, user, admin)
+    require_manager(principal, org)
     if "name" in changes:
         changes["name"] = required_text(changes["name"])
         refuse_taken_name(changes["name"], except_org_id=org.id)
     old_avatar = org.avatar
     for key, value in changes.items():
         setattr(org, key, value)
-    commit_or(field_error("name", ORG_NAME_TAKEN))
+    flush_or(field_error("name", ORG_NAME_TAKEN))
     if "avatar" in changes and changes["avatar"] != old_avatar:
-        storage.remove_owned(old_avatar, "orgs", org.id)
+        on_commit(lambda: storage.remove_owned(old_avatar, "orgs", org_id))
     return get_org(org_id, detail=True)
 
 
 def delete_org(org_id: int) -> None:
-    """An admin deletes an organization; its activities go with it (CASCADE), and their
-    participants are told (notice 2)."""
+    """An admin deletes an organization; each of its activities is cancelled first
+    (cancelling.cancel_activity: notice 2, the feeds' record)."""
     org = get_org(org_id)
     avatar = org.avatar
-    cancel_activities(list(db.session.scalars(select(Activity).where(Activity.org_id == org.id))))
+    for activity in db.session.scalars(
+        select(Activity).where(Activity.org_id == org.id).order_by(Activity.id)
+    ):
+        cancel_activity(activity)
+    # The organization's feed goes with it; its participants' feeds keep the cancellations.
+    forget_organization(org.id)
     db.session.delete(org)
-    db.session.commit()
-    storage.remove_owned(avatar, "orgs", org_id)
+    db.session.flush()
+    on_commit(lambda: storage.remove_owned(avatar, "orgs", org_id))
 
 
-def transfer_ownership(org_id: int, new_owner_id: int, user: User | None, admin: Admin | None) -> User:
+def transfer_ownership(principal: Principal, org_id: int, new_owner_id: int) -> User:
     """Make another verified student the owner; they become a manager too (notice 7)."""
     org = get_org(org_id)
-    require_owner(org, user, admin)
+    require_owner(principal, org)
     new_owner = get_student(new_owner_id, "owner")
     if new_owner.id == org.owner_id:
         raise bad_request("该用户已是此组织负责人。")
@@ -166,11 +170,10 @@ def transfer_ownership(org_id: int, new_owner_id: int, user: User | None, admin:
         ),
     ).rowcount
     if not moved:
-        db.session.rollback()
         raise ApiError(409, "组织负责人刚被修改，请刷新后重试。")
     _ensure_manager(org.id, new_owner.id)
     notify(texts.BECOME_OWNER, [new_owner.id], org=org)
-    db.session.commit()
+    db.session.flush()
     return new_owner
 
 

@@ -11,52 +11,49 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
 
-from reedsailing.core.db import commit_or
+from reedsailing.core.db import flush_or
 from reedsailing.core.errors import bad_request, not_found
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import JOIN_APPROVED, JOIN_DECLINED
-from reedsailing.models import Admin, JoinRequest, Participation, User
+from reedsailing.models import JoinRequest, Participation
 from reedsailing.models.signup import DECLINED, PENDING
 from reedsailing.participation.services.waitlist import (
     drop_request,
-    managed_activity,
     requests_in,
     take_place,
 )
+from reedsailing.security.permissions import organized_activity
+from reedsailing.security.principal import Principal
 
 NO_REQUEST = "该用户没有待审核的加入申请。"
 FULL = "活动人数已满。"
 
 
-def pending_requests(user: User | None, admin: Admin | None, activity_id: int) -> Sequence[JoinRequest]:
+def pending_requests(principal: Principal, activity_id: int) -> Sequence[JoinRequest]:
     """The pending requests, oldest first (organizers)."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     return requests_in(activity_id, PENDING)
 
 
-def approve(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> list[int]:
+def approve(principal: Principal, activity_id: int, person_id: int) -> list[int]:
     """Admit the student: a place is taken like a join (the conditional UPDATE, which is
     also the row lock), the request goes. Returns the student told (notice 13)."""
-    activity = managed_activity(user, admin, activity_id)
+    activity = organized_activity(principal, activity_id)
     taken = take_place(activity_id)
     if not drop_request(activity_id, person_id, PENDING):
-        db.session.rollback()
         raise not_found(NO_REQUEST)
     if not taken:
-        db.session.rollback()
         raise bad_request(FULL)
     db.session.add(Participation(act_id=activity_id, user_id=person_id))
     notify(JOIN_APPROVED, [person_id], activity=activity)
-    commit_or(bad_request("该用户已经加入了该活动。"))
+    flush_or(bad_request("该用户已经加入了该活动。"))
     return [person_id]
 
 
-def decline(
-    user: User | None, admin: Admin | None, activity_id: int, person_id: int, allow_again: bool
-) -> list[int]:
+def decline(principal: Principal, activity_id: int, person_id: int, allow_again: bool) -> list[int]:
     """Refuse the request; returns the student told (notice 14)."""
-    activity = managed_activity(user, admin, activity_id)
+    activity = organized_activity(principal, activity_id)
     if allow_again:
         changed = drop_request(activity_id, person_id, PENDING)
     else:
@@ -75,17 +72,15 @@ def decline(
         )
         changed = result.rowcount > 0
     if not changed:
-        db.session.rollback()
         raise not_found(NO_REQUEST)
     notify(JOIN_DECLINED, [person_id], activity=activity)
-    db.session.commit()
+    db.session.flush()
     return [person_id]
 
 
-def allow_again(user: User | None, admin: Admin | None, activity_id: int, person_id: int) -> None:
+def allow_again(principal: Principal, activity_id: int, person_id: int) -> None:
     """Forget a decline, so the student may ask again."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     if not drop_request(activity_id, person_id, DECLINED):
-        db.session.rollback()
         raise not_found("该用户没有被拒绝的加入申请。")
-    db.session.commit()
+    db.session.flush()

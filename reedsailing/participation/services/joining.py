@@ -18,29 +18,30 @@ removals, which admit the first in line in the same transaction.
 """
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
-from reedsailing.core.db import commit_or, get_or_404
+from reedsailing.core.db import flush_or, get_or_404
 from reedsailing.core.errors import bad_request, forbidden, not_found
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import REMOVED_FROM_ACT
-from reedsailing.models import Activity, Admin, JoinRequest, Participation, User
+from reedsailing.models import Activity, JoinRequest, Participation, User
 from reedsailing.models.blocks import BOYA
 from reedsailing.models.signup import DECLINED, PENDING, WAITING
+from reedsailing.participation.services.places import free_place
 from reedsailing.participation.services.waitlist import (
     drop_request,
     lock_activity,
     position,
-    promote,
     request_of,
     take_place,
 )
-from reedsailing.security.permissions import can_manage_activity
+from reedsailing.security.permissions import can_manage_activity, organized_activity
+from reedsailing.security.principal import Principal
 
 NOT_FOUND = "未找到该活动。"
 FULL = "活动人数已满。"
@@ -76,10 +77,8 @@ def join(user: User, activity_id: int, waitlist: bool = False) -> tuple[Particip
         raise bad_request(DUPLICATE)
     if activity.review:
         return _queue(activity_id, user_id, PENDING)
-    db.session.rollback()  # end the read transaction: the UPDATE below starts a fresh one
     if not take_place(activity_id):
-        db.session.rollback()
-        get_or_404(Activity, activity_id, NOT_FOUND)
+        get_or_404(Activity, activity_id, NOT_FOUND)  # still there (deleted meanwhile: 404)?
         if not waitlist:
             raise bad_request(FULL)
         return _queue(activity_id, user_id, WAITING)
@@ -88,9 +87,9 @@ def join(user: User, activity_id: int, waitlist: bool = False) -> tuple[Particip
     # Never both joined and queued (a request left over from a time the activity needed
     # approval): the row lock is ours, so this follows the lock order.
     drop_request(activity_id, user_id, WAITING, PENDING, DECLINED)
-    # A concurrent join of the same user wins the unique constraint: the rollback also
-    # undoes our +1.
-    commit_or(bad_request(DUPLICATE))
+    # A concurrent join of the same user wins the unique constraint: the error rolls the
+    # unit back, our +1 with it.
+    flush_or(bad_request(DUPLICATE))
     return participation, {}
 
 
@@ -98,33 +97,28 @@ def _queue(activity_id: int, user_id: int, state: str) -> tuple[Participation | 
     """Put the student on the waiting list or make a join request, under the row lock.
 
     A place freed since the full answer is taken instead (the list only holds students
-    of a full activity).
+    of a full activity). Reads after the lock see what the previous holder committed
+    (READ COMMITTED on MariaDB, the write lock on SQLite).
     """
-    db.session.rollback()
     lock_activity(activity_id)
     if has_joined(activity_id, user_id):
-        db.session.rollback()
         raise bad_request(DUPLICATE)
     existing = request_of(activity_id, user_id)
     if existing is not None:
-        db.session.rollback()
         raise bad_request(ALREADY[existing.state])
     if state == WAITING and take_place(activity_id):
         participation = Participation(act_id=activity_id, user_id=user_id)
         db.session.add(participation)
-        commit_or(bad_request(DUPLICATE))
+        flush_or(bad_request(DUPLICATE))
         return participation, {}
     entry = JoinRequest(act_id=activity_id, user_id=user_id, state=state)
     db.session.add(entry)
-    db.session.flush()
+    flush_or(bad_request(ALREADY[state]))
     place = position(activity_id, entry.id) if state == WAITING else None
-    commit_or(bad_request(ALREADY[state]))
     return None, {"state": state, "position": place}
 
 
-def leave(
-    user: User | None, admin: Admin | None, activity_id: int, person_id: int, operator_id: int | None
-) -> list[int]:
+def leave(principal: Principal, activity_id: int, person_id: int, operator_id: int | None) -> list[int]:
     """Remove `person_id` from the activity; returns who was told.
 
     The caller themself leaves quietly (nobody is told); the owner, an organization
@@ -132,44 +126,25 @@ def leave(
     then lists them in `__receivers__`. `operator`, when sent, must be the caller. The
     freed place goes to the first on the waiting list (notice 12, also a receiver).
     """
-    if user is not None and operator_id is not None and operator_id != user.id:
+    if principal.user is not None and operator_id is not None and not principal.is_user(operator_id):
         raise forbidden("operator 必须是当前用户。")
     activity = get_or_404(Activity, activity_id, NOT_FOUND)
-    self_leave = user is not None and user.id == person_id
-    if not self_leave and not can_manage_activity(user, admin, activity):
+    self_leave = principal.is_user(person_id)
+    if not self_leave and not can_manage_activity(principal, activity):
         raise forbidden("只有活动的发起者或组织管理员才能移除参与者。")
-    # The activity row first, then the participation: the same lock order as join(), so
-    # a join and a leave of one activity queue on the row instead of deadlocking.
-    db.session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id, Activity.joined_count > 0)
-        .values(joined_count=Activity.joined_count - 1)
-        .execution_options(synchronize_session=False)
-    )
-    removed = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            delete(Participation).where(
-                Participation.act_id == activity_id, Participation.user_id == person_id
-            )
-        ),
-    )
-    if removed.rowcount == 0:
-        db.session.rollback()  # also undoes the decrement
+    admitted = free_place(activity_id, person_id)
+    if admitted is None:
         raise not_found("该用户未参加该活动。")
-    admitted = promote(activity_id)
     told = [] if self_leave else [person_id]
     if told:
         notify(REMOVED_FROM_ACT, told, activity=activity)
-    db.session.commit()
+    db.session.flush()
     return told + admitted
 
 
-def participants(user: User | None, admin: Admin | None, activity_id: int) -> Sequence[Participation]:
+def participants(principal: Principal, activity_id: int) -> Sequence[Participation]:
     """The participants (owner, organization managers and admins only), in join order."""
-    activity = get_or_404(Activity, activity_id, NOT_FOUND)
-    if not can_manage_activity(user, admin, activity):
-        raise forbidden("只有活动的发起者或组织管理员才能查看参与者。")
+    organized_activity(principal, activity_id, "只有活动的发起者或组织管理员才能查看参与者。")
     return db.session.scalars(
         select(Participation)
         .where(Participation.act_id == activity_id)
@@ -187,7 +162,7 @@ def relation(user: User, activity_id: int) -> dict[str, bool]:
     `underReview` is true while the caller's join request waits for a decision."""
     activity = get_or_404(Activity, activity_id, NOT_FOUND)
     is_owner = activity.owner_id == user.id
-    is_manager: bool = can_manage_activity(user, None, activity)
+    is_manager: bool = can_manage_activity(Principal(user=user), activity)
     pending = request_of(activity_id, user.id)
     return {
         "hasJoined": has_joined(activity_id, user.id),

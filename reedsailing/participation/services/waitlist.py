@@ -18,14 +18,15 @@ from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from reedsailing.core.db import get_or_404
-from reedsailing.core.errors import forbidden, not_found
+from reedsailing.core.errors import not_found
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ADMITTED_FROM_WAITLIST
-from reedsailing.models import Activity, Admin, JoinRequest, Participation, User
+from reedsailing.models import Activity, JoinRequest, Participation, User
 from reedsailing.models.signup import PENDING, WAITING
-from reedsailing.security.permissions import can_manage_activity
+from reedsailing.security.permissions import organized_activity
+from reedsailing.security.principal import Principal
 
 NOT_FOUND = "未找到该活动。"
 
@@ -155,17 +156,8 @@ def withdraw(user: User, activity_id: int) -> None:
     """Leave the waiting list or take back a pending request (a decline stays)."""
     get_or_404(Activity, activity_id, NOT_FOUND)
     if not drop_request(activity_id, user.id, WAITING, PENDING):
-        db.session.rollback()
         raise not_found("您不在该活动的候补名单或申请中。")
-    db.session.commit()
-
-
-def managed_activity(user: User | None, admin: Admin | None, activity_id: int) -> Activity:
-    """The activity, when the caller is its owner, an organization manager or an admin."""
-    activity = get_or_404(Activity, activity_id, NOT_FOUND)
-    if not can_manage_activity(user, admin, activity):
-        raise forbidden("只有活动的发起者或组织管理员才能执行该操作。")
-    return activity
+    db.session.flush()
 
 
 def requests_in(activity_id: int, state: str) -> Sequence[JoinRequest]:
@@ -178,9 +170,9 @@ def requests_in(activity_id: int, state: str) -> Sequence[JoinRequest]:
     ).all()
 
 
-def waiting_list(user: User | None, admin: Admin | None, activity_id: int) -> list[dict[str, Any]]:
+def waiting_list(principal: Principal, activity_id: int) -> list[dict[str, Any]]:
     """The waiting list in order, `[{person, position, created_at}]` (organizers)."""
-    managed_activity(user, admin, activity_id)
+    organized_activity(principal, activity_id)
     return [
         {"person": entry.user, "position": index, "created_at": entry.created_at}
         for index, entry in enumerate(requests_in(activity_id, WAITING), start=1)
