@@ -436,7 +436,8 @@ def start_nginx(ports, workdir, balance, cert, key):
         console=Path(workdir) / "console",
         balance=None if balance == "least_conn" else balance,
     )
-    return Nginx(workdir, site, access_log=False).start(), f"https://localhost:{https_port}"
+    nginx = Nginx(workdir, site, access_log=False, machine=True)  # the deployment's nginx.conf
+    return nginx.start(), f"https://localhost:{https_port}"
 
 
 def parse_setups(text):

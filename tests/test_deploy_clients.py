@@ -7,9 +7,7 @@ site file (TLS swapped for a loopback port, paths for temporary directories) in 
 import json
 import os
 import re
-import shutil
 import ssl
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import websocket
 
 from config import TestConfig
 from reedsailing.security import auth
+from tests.deploy.site import NO_NGINX, Nginx, find_nginx
 from tests.factories import make_admin, make_user
 from tests.support.server import ServerProcess
 from tests.support.smtp_sink import free_port
@@ -30,7 +29,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
 def template_env():
@@ -65,8 +63,8 @@ def site_config(tmp_path, app_port, port, console, uploads):
 
 @pytest.fixture
 def site(tmp_path, database_url):
-    if NGINX is None:
-        pytest.skip("needs nginx")
+    if find_nginx() is None:
+        pytest.skip(NO_NGINX)
     console, uploads = tmp_path / "console", tmp_path / "uploads"
     (console / ".git").mkdir(parents=True)
     uploads.mkdir()
@@ -86,40 +84,30 @@ def site(tmp_path, database_url):
     }
     server = ServerProcess(env).start()
     port = free_port()
-    (tmp_path / "site.conf").write_text(
-        site_config(tmp_path, server.port, port, console, uploads), encoding="utf-8"
+    # the suite's self-contained main file (tests/deploy/site.py): none of the machine's
+    # modules-enabled/ or mime.types; as root the workers would run as `nobody`, who
+    # cannot read pytest's temp dirs
+    nginx = Nginx(
+        tmp_path,
+        site_config(tmp_path, server.port, port, console, uploads),
+        access_log=False,
+        user="root" if os.geteuid() == 0 else None,
     )
-    temp = " ".join(
-        f"{kind}_temp_path {tmp_path}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (tmp_path / "nginx.conf").write_text(
-        # as root the workers would run as `nobody`, who cannot read pytest's temp dirs
-        ("user root;\n" if os.geteuid() == 0 else "")
-        + f"worker_processes 1; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{ include /etc/nginx/mime.types; access_log off; {temp} include {tmp_path}/site.conf; }}\n",
-        encoding="utf-8",
-    )
-    nginx = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    try:
+        nginx.start()
+    except RuntimeError as error:
+        server.stop()
+        pytest.fail(str(error))
     url = f"https://127.0.0.1:{port}"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        if nginx.poll() is not None:
-            server.stop()
-            pytest.fail(f"nginx exited: {nginx.stderr.read().decode(errors='replace')}")
         try:
             requests.get(f"{url}/api/health/", timeout=1, verify=False)
             break
         except requests.ConnectionError:
             time.sleep(0.1)
     yield url, port
-    nginx.terminate()
-    nginx.wait(timeout=10)
+    nginx.stop()
     server.stop()
 
 

@@ -1,17 +1,29 @@
 """Render the shipped nginx site (deploy/nginx-reedsailing.conf) for a local run, and run
-nginx with it: used by the deployment test (.ci/deploy-test) and `make bench --nginx`.
+nginx with it: used by the suite (tests/test_deploy*.py), the deployment test
+(.ci/deploy-test) and `make bench --nginx`.
 
 Rendering makes exactly the edits README.md's step by step asks of an operator — the
 server name, the certificate paths, the process list (upstream and Socket.IO map), the
 listen ports, UPLOAD_FOLDER and the console folder — and fails when one of them no
 longer matches the shipped file, so the file and this test cannot drift apart.
+
+The nginx started here runs with its prefix in a temporary folder (`-p`), so a path the
+machine's config leaves relative to nginx's own prefix would point there: Debian's
+modules-enabled/*.conf say `load_module modules/ngx_..._module.so;` (nginx-light's echo
+module, nginx-full's stream and mail). The suite's main file therefore reads nothing of
+the machine's nginx; the deployment test's (the machine's nginx.conf) has such paths made
+absolute first. Either works with Debian's nginx, nginx-light and nginx-full alike.
 """
 
+import functools
+import glob
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,38 +69,166 @@ def render_site(
     return text
 
 
-def main_conf(workdir, site_path, access_log=True):
-    """nginx.conf for a private nginx: Debian's own main file when there is one (as a
-    deployment has it), with the pid, logs and site include pointed at `workdir`."""
-    workdir = Path(workdir)
-    fmt = (
-        'log_format deploytest \'$remote_addr "$request" $status $body_bytes_sent '
-        "upstream=$upstream_addr gzip=$sent_http_content_encoding';\n"
-    )
-    log = f"access_log {workdir}/access.log deploytest;" if access_log else "access_log off;"
-    if DEBIAN_MAIN.exists():
-        text = DEBIAN_MAIN.read_text(encoding="utf-8")
-        text = re.sub(r"^pid .*;$", f"pid {workdir}/nginx.pid;", text, count=1, flags=re.M)
-        text = re.sub(r"^(\s*)error_log .*;$", rf"\1error_log {workdir}/error.log;", text, flags=re.M)
-        text = re.sub(r"^(\s*)access_log .*;$", rf"\1{fmt}\1{log}", text, flags=re.M)
-        text = re.sub(r"^\s*include /etc/nginx/conf\.d/\*\.conf;$", "", text, flags=re.M)
-        text = re.sub(
-            r"^(\s*)include /etc/nginx/sites-enabled/\*;$", rf"\1include {site_path};", text, flags=re.M
-        )
-        if str(site_path) not in text:
-            raise ValueError("could not point Debian's nginx.conf at the site")
-        return text
-    mime = next((p for p in (Path("/etc/nginx/mime.types"),) if p.exists()), None)
-    return (
-        f"pid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\nworker_processes auto;\n"
-        "events { worker_connections 768; }\n"
-        f"http {{\n  {'include ' + str(mime) + ';' if mime else ''}\n  default_type application/octet-stream;\n"
-        f"  {fmt}  {log}\n  include {site_path};\n}}\n"
-    )
+# ---- which nginx, built how ------------------------------------------------------------
+def find_nginx():
+    """The machine's nginx binary, or None (the tests that need one skip, saying so)."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
 
 
 def nginx_binary():
-    return shutil.which("nginx") or "/usr/sbin/nginx"
+    return find_nginx() or "/usr/sbin/nginx"
+
+
+NO_NGINX = "needs nginx: none installed (Debian: apt-get install nginx; .ci/deploy-test installs it)"
+
+
+@dataclass(frozen=True)
+class NginxBuild:
+    """What `nginx -V` says: the version and the paths nginx resolves relative ones against."""
+
+    version: tuple
+    prefix: Path  # `load_module modules/x.so;` and relative log/pid paths hang off it (or `-p`)
+    modules_path: Path  # where the dynamic modules are installed
+
+    @property
+    def has_error_log_flag(self):
+        """`-e <file>`, the log nginx writes before it has read the config (nginx 1.19.5+)."""
+        return self.version >= (1, 19, 5)
+
+
+def parse_nginx_build(text):
+    """An NginxBuild from `nginx -V`'s output; an unset path takes nginx's own default."""
+    version = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", text)
+    options = {}
+    configure = re.search(r"^configure arguments:(.*)$", text, re.M)
+    for word in shlex.split(configure.group(1)) if configure else ():
+        name, sep, value = word.partition("=")
+        if sep and name.startswith("--"):
+            options[name[2:]] = value
+    prefix = Path(options.get("prefix", "/usr/local/nginx"))
+    return NginxBuild(
+        version=tuple(int(part) for part in version.groups()) if version else (0, 0, 0),
+        prefix=prefix,
+        modules_path=prefix / options.get("modules-path", "modules"),  # an absolute one wins
+    )
+
+
+@functools.cache
+def nginx_build(binary=None):
+    result = subprocess.run([binary or nginx_binary(), "-V"], capture_output=True, text=True, check=True)
+    return parse_nginx_build(result.stderr + result.stdout)
+
+
+# ---- the main file ---------------------------------------------------------------------
+# The dynamic modules the shipped site needs: none (every directive it uses is built into
+# Debian's nginx, light or full, and into nginx.org's). One would be loaded by absolute
+# path from the build's --modules-path, never through the machine's modules-enabled/.
+SITE_MODULES: tuple = ()
+
+# The types the tests' nginx serves files as (the console's pages, uploads), written into
+# the main file: /etc/nginx/mime.types need not exist.
+MIME_TYPES = {
+    "text/html": "html htm",
+    "text/css": "css",
+    "text/plain": "txt",
+    "application/javascript": "js",
+    "application/json": "json map",
+    "image/png": "png",
+    "image/jpeg": "jpg jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/svg+xml": "svg",
+    "image/x-icon": "ico",
+    "font/woff": "woff",
+    "font/woff2": "woff2",
+}
+
+LOG_FORMAT = (
+    'log_format deploytest \'$remote_addr "$request" $status $body_bytes_sent '
+    "upstream=$upstream_addr gzip=$sent_http_content_encoding';"
+)
+
+
+def _access_log(workdir, access_log):
+    return f"access_log {workdir}/access.log deploytest;" if access_log else "access_log off;"
+
+
+def own_main_conf(workdir, site_path, access_log=True, modules=SITE_MODULES, build=None, user=None):
+    """A self-contained nginx.conf: it reads no file of the machine's nginx (no
+    modules-enabled/, no mime.types), every path in it is absolute and in `workdir`, and a
+    module in `modules` (names like "ngx_http_echo_module") is loaded from the build's
+    --modules-path. As root give `user="root"`: the workers would run as `nobody`, who
+    cannot read pytest's temporary folders."""
+    workdir = Path(workdir)
+    loads = "".join(f"load_module {(build or nginx_build()).modules_path / name}.so;\n" for name in modules)
+    types = "".join(f"    {kind} {exts};\n" for kind, exts in MIME_TYPES.items())
+    temp = "".join(
+        f"  {kind}_temp_path {workdir}/temp-{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return (
+        loads
+        + (f"user {user};\n" if user else "")
+        + f"pid {workdir}/nginx.pid;\nerror_log {workdir}/error.log;\nworker_processes auto;\n"
+        "events { worker_connections 768; }\n"
+        f"http {{\n  types {{\n{types}  }}\n  default_type application/octet-stream;\n"
+        f"{temp}  {LOG_FORMAT}\n  {_access_log(workdir, access_log)}\n  include {site_path};\n}}\n"
+    )
+
+
+_INCLUDE = re.compile(r"""^(\s*)include\s+["']?([^"';\s]+)["']?\s*;""", re.M)
+_LOAD_MODULE = re.compile(r"""^(\s*)load_module\s+["']?([^"';\s]+)["']?\s*;""", re.M)
+
+
+def resolve_machine_paths(text, prefix, conf_dir, depth=0):
+    """The machine's config with the paths nginx would resolve against its own prefix and
+    conf folder made absolute, so that it means the same under `-p <workdir>`:
+    `load_module modules/x.so;` (Debian's modules-enabled/*.conf) becomes
+    `<prefix>/modules/x.so`, a relative `include` is taken from `conf_dir` (the main
+    file's folder), and an include that loads modules is written out in place (its files
+    say `modules/...` too). `prefix`: the build's --prefix (nginx_build())."""
+    if depth > 8:
+        raise ValueError("nginx includes nested too deep (a loop?)")
+    prefix, conf_dir = Path(prefix), Path(conf_dir)
+
+    def include(match):
+        indent, pattern = match.group(1), match.group(2)
+        absolute = str(conf_dir / pattern)  # an absolute pattern stays as it is
+        names = sorted(glob.glob(absolute)) if glob.has_magic(absolute) else [absolute]
+        files = {name: Path(name).read_text(encoding="utf-8") for name in names if Path(name).is_file()}
+        if not any(_LOAD_MODULE.search(part) for part in files.values()):
+            return f"{indent}include {absolute};"
+        return "\n".join(
+            f"{indent}# from {name}\n{resolve_machine_paths(part, prefix, conf_dir, depth + 1).strip()}"
+            for name, part in files.items()
+        )
+
+    text = _LOAD_MODULE.sub(lambda m: f"{m.group(1)}load_module {prefix / m.group(2)};", text)
+    return _INCLUDE.sub(include, text)
+
+
+def machine_main_conf(workdir, site_path, access_log=True, main=DEBIAN_MAIN, build=None):
+    """The machine's own main file (Debian's /etc/nginx/nginx.conf), as a deployment has
+    it, with the pid, logs and site include pointed at `workdir`, conf.d/ left out, and
+    its modules (modules-enabled/: nginx-light's echo, nginx-full's stream, mail, ...)
+    loaded from where the machine's nginx finds them (resolve_machine_paths)."""
+    workdir, build = Path(workdir), build or nginx_build()
+    text = Path(main).read_text(encoding="utf-8")
+    text = re.sub(r"^pid .*;$", f"pid {workdir}/nginx.pid;", text, count=1, flags=re.M)
+    text = re.sub(r"^(\s*)error_log .*;$", rf"\1error_log {workdir}/error.log;", text, flags=re.M)
+    text = re.sub(
+        r"^(\s*)access_log .*;$", rf"\1{LOG_FORMAT}\n\1{_access_log(workdir, access_log)}", text, flags=re.M
+    )
+    text = re.sub(r"^\s*include (\S*/)?conf\.d/\*\.conf;$", "", text, flags=re.M)
+    text, found = re.subn(
+        r"^(\s*)include (\S*/)?sites-enabled/\*;$", rf"\1include {site_path};", text, flags=re.M
+    )
+    if not found:
+        raise ValueError(f"could not point {main} at the site")
+    return resolve_machine_paths(text, build.prefix, Path(main).parent)
 
 
 def make_certificate(directory):
@@ -121,18 +261,32 @@ def make_certificate(directory):
 
 
 class Nginx:
-    """A private nginx master (the system's binary) on a rendered site."""
+    """A private nginx master (the system's binary) on a rendered site, prefix and every
+    file in `workdir`. `machine=True`: on the machine's main file as a deployment has it
+    (machine_main_conf; the deployment test and bench), else on a self-contained one
+    (own_main_conf; the suite). `user`: own main file only (see there). `main`: the
+    machine's main file; `build`: an NginxBuild other than the binary's (tests)."""
 
-    def __init__(self, workdir, site_text, access_log=True):
+    def __init__(
+        self, workdir, site_text, access_log=True, machine=False, user=None, build=None, main=DEBIAN_MAIN
+    ):
         self.workdir = Path(workdir)
+        self.build = build or nginx_build()
         self.site = self.workdir / "site.conf"
         self.site.write_text(site_text, encoding="utf-8")
         self.conf = self.workdir / "nginx.conf"
-        self.conf.write_text(main_conf(self.workdir, self.site, access_log), encoding="utf-8")
+        if machine and Path(main).exists():
+            text = machine_main_conf(self.workdir, self.site, access_log, main=main, build=self.build)
+        else:
+            text = own_main_conf(self.workdir, self.site, access_log, build=self.build, user=user)
+        self.conf.write_text(text, encoding="utf-8")
         self.process = None
 
     def command(self, *extra):
-        return [nginx_binary(), "-p", str(self.workdir), "-c", str(self.conf), *extra]
+        # -e: what nginx logs before it has read the config goes to the workdir too, not
+        # to the build's --error-log-path (/var/log/nginx/error.log on most builds)
+        early_log = ("-e", str(self.workdir / "error.log")) if self.build.has_error_log_flag else ()
+        return [nginx_binary(), "-p", str(self.workdir), *early_log, "-c", str(self.conf), *extra]
 
     def test(self):
         """`nginx -t`: (ok, output)."""

@@ -584,6 +584,7 @@ def main():
                 uploads=uploads,
                 console=console,
             ),
+            machine=True,  # Debian's nginx.conf, as the deployment has it
         )
         ok, output = nginx.test()
         print("   " + output.strip().replace("\n", "\n   "), flush=True)
