@@ -1,6 +1,6 @@
 """The recommendations route (docs/api.md §15)."""
 
-from reedsailing.activities.schemas import ActivityAnswers
+from reedsailing.activities.answers import ActivityAnswers
 from reedsailing.apidocs.spec import doc
 from reedsailing.recommendations.blueprint import bp
 from reedsailing.recommendations.schemas import RecommendResult

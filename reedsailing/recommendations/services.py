@@ -46,7 +46,7 @@ from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import joinedload
 
-from reedsailing.activities.schemas import ANSWER_TABLES, activity_rows
+from reedsailing.activities.answers import ANSWER_TABLES, activity_rows
 from reedsailing.activities.services.listing import fetch
 from reedsailing.core.schemas import orgs_schema
 from reedsailing.core.timeutil import now
