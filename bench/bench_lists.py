@@ -36,7 +36,7 @@ def timed(client, method, path, headers, runs, body=None):
 
 def dump_only(block_id, runs):
     """The status partition's fetch and dump alone (no HTTP, no JSON encoding)."""
-    from reedsailing.activities.schemas import ActivityAnswers, activity_rows
+    from reedsailing.activities.answers import ActivityAnswers, activity_rows
     from reedsailing.activities.services.listing import fetch, partition
 
     statement = activity_rows().where(Activity.block_id == block_id).order_by(Activity.id)

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from reedsailing.activities.schemas import ActivityAnswers, ActivitySchema, activity_rows
+from reedsailing.activities.answers import ActivityAnswers, activity_rows
+from reedsailing.activities.schemas import ActivitySchema
 from reedsailing.activities.services.listing import activity_row, fetch
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db

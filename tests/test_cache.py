@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from reedsailing.activities.schemas import ANSWER_TABLES
+from reedsailing.activities.answers import ANSWER_TABLES
 from reedsailing.core import cache
 from reedsailing.core.timeutil import now
 from reedsailing.core.versions import UNWATCHED, all_scopes, read_versions

@@ -1,6 +1,7 @@
 """The layering rule of docs/architecture.md, read from the code's own imports: shared
 packages never import a feature, features never import each other's routes, no
-blueprint module defines views, and the crawler stays free of Flask and of us."""
+blueprint module defines views, no module takes part in an import circle, and the
+crawler stays free of Flask and of us."""
 
 import ast
 from pathlib import Path
@@ -79,3 +80,85 @@ def test_the_crawler_knows_neither_flask_nor_the_app():
     for path in sorted((ROOT / "crawler").rglob("*.py")):
         names = imports_of(path)
         assert not {name for name in names if name.split(".")[0] in {"flask", "reedsailing"}}, path
+
+
+def module_name(path):
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_time_imports(tree):
+    """The import statements a module runs when it is imported: at its top level, in its
+    top-level if/try/with blocks (`if TYPE_CHECKING:` ones too: mypy follows them) and in
+    class bodies; not those inside functions, which run later. (Relative imports are
+    refused by the linter, so every name is absolute.)"""
+    stack = list(ast.iter_child_nodes(tree))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def import_graph(modules):
+    """module -> the modules of `modules` it imports at import time. `from a import b` is
+    an edge to the module a.b when there is one, else to a."""
+    graph = {}
+    for name, tree in modules.items():
+        targets = set()
+        for node in import_time_imports(tree):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif node.module:
+                targets.update(
+                    f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                    for alias in node.names
+                )
+        graph[name] = {target for target in targets if target in modules}
+    return graph
+
+
+def find_cycles(graph):
+    """One import circle (first module repeated last) per back edge of a depth-first walk:
+    none exactly when the graph has no circle."""
+    cycles, path, done = [], [], set()
+
+    def visit(module):
+        path.append(module)
+        for target in sorted(graph[module]):
+            if target in path:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in done:
+                visit(target)
+        path.pop()
+        done.add(module)
+
+    for module in sorted(graph):
+        if module not in done:
+            visit(module)
+    return cycles
+
+
+def test_no_module_takes_part_in_an_import_circle():
+    modules = {
+        module_name(path): ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    }
+    cycles = find_cycles(import_graph(modules))
+    assert not cycles, [" -> ".join(cycle) for cycle in cycles]
+
+
+def test_the_circle_check_reads_what_runs_at_import():
+    modules = {
+        "a": ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from b import B\n"),
+        "b": ast.parse("import c\ndef later():\n    from a import A\n"),
+        "c": ast.parse("try:\n    from a import x\nexcept ImportError:\n    pass\n"),
+        "d": ast.parse("from a import b\nfrom p import q, r\n"),
+        "p": ast.parse(""),
+        "p.q": ast.parse("import p\n"),
+    }
+    graph = import_graph(modules)
+    assert graph == {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "p", "p.q"}, "p": set(), "p.q": {"p"}}
+    assert find_cycles(graph) == [["a", "b", "c", "a"]]
+    assert find_cycles({"a": {"b"}, "b": set()}) == []

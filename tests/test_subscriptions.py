@@ -18,7 +18,7 @@ from reedsailing.integrations import wechat
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Activity, Delivery, Notice, SubscribeAllowance, SubscribeMessage
-from reedsailing.models.outside import FAILED, PENDING, REFUSED, SENT
+from reedsailing.models.subscriptions import FAILED, PENDING, REFUSED, SENT
 from reedsailing.scheduler.loop import Scheduler, default_jobs
 from reedsailing.subscriptions import services
 from tests.factories import headers, join, make_activity, make_user

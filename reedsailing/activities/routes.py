@@ -4,11 +4,10 @@ partitions and the month calendar (docs/api.md §11, §14)."""
 
 from typing import Any
 
+from reedsailing.activities.answers import ANSWER_TABLES, ActivityAnswers
 from reedsailing.activities.blueprint import bp
 from reedsailing.activities.schemas import (
-    ANSWER_TABLES,
     CALENDAR_SCHEMA,
-    ActivityAnswers,
     ActivityCreateBody,
     ActivitySchema,
     ActivityStatusSchema,

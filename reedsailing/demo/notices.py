@@ -1,24 +1,33 @@
 """The demo campus's notices: what the features would have told its students."""
 
 import random
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from reedsailing.demo import words as text
-from reedsailing.demo.sizes import SEMESTER_DAYS
+from reedsailing.demo.sizes import SEMESTER_DAYS, Sizes
 from reedsailing.messages import texts
 from reedsailing.models import Activity, Notice, Organization, Participation, User
 from reedsailing.models.blocks import BOYA
 
-if TYPE_CHECKING:
-    from reedsailing.demo.campus import DemoCampus
-
 MAX_BOYA_NOTICES = 20
 
 
-def build_notices(
-    campus: "DemoCampus", rng: random.Random
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+class Campus(Protocol):
+    """What the notices read of the campus being built (`DemoCampus`, demo/campus.py,
+    which calls `build_notices` last): declared here so this module needs not import it."""
+
+    sizes: Sizes
+    rows: dict[Any, list[dict[str, Any]]]
+    base: dict[Any, int]
+    start: datetime
+    system_id: int
+    user_ids: list[int]
+    user_names: dict[int, str]
+    managers_of: dict[int, list[int]]
+
+
+def build_notices(campus: Campus, rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Notice rows and their delivery rows, from the campus's activities, organizations and people."""
     acts = campus.rows[Activity]
     participants: dict[int, list[int]] = {}

@@ -1,7 +1,7 @@
 """The words `demo-data` builds its campus from: names, places, activity texts.
 
-Kept apart from `demo.py` so the generator stays readable. Lists are finite on purpose:
-a real campus repeats itself, and the keyword cache in `demo.py` relies on it.
+Kept apart from campus.py so the generator stays readable. Lists are finite on purpose:
+a real campus repeats itself, and the keyword cache in campus.py relies on it.
 """
 
 SURNAMES = (

@@ -81,14 +81,3 @@ class OrgApplication(Model):
 
     user = relationship("User", lazy="raise_on_sql")
     block = relationship("Block", lazy="raise_on_sql")
-
-
-class Feedback(Model):
-    __tablename__ = "feedbacks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    content: Mapped[str] = mapped_column(String(500))
-    pub_time: Mapped[datetime] = mapped_column(DateTime, default=now)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-
-    user = relationship("User", lazy="raise_on_sql")

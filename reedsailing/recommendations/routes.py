@@ -1,6 +1,6 @@
 """The recommendations route (docs/api.md §15)."""
 
-from reedsailing.activities.schemas import ActivityAnswers
+from reedsailing.activities.answers import ActivityAnswers
 from reedsailing.apidocs.spec import doc
 from reedsailing.recommendations.blueprint import bp
 from reedsailing.recommendations.schemas import RecommendResult
@@ -12,7 +12,7 @@ from reedsailing.security import auth
 @doc(response=RecommendResult)
 @auth.user_required
 def recommended(user_id):
-    """Activities and organizations recommended to the caller (see recommendations/services.py)."""
+    """Activities and organizations recommended to the caller (see recommendations/services/)."""
     auth.require_self(user_id)
     activities, orgs = recommend(user_id)
     answers = ActivityAnswers()

@@ -1,7 +1,7 @@
 """Reading activities: one by id, the lists by block, organization, owner, participant
 and followed organizations, name searches, status partitions and the month calendar.
 
-Each list is one SELECT of `activity_rows()` (activities/schemas.py), whatever the
+Each list is one SELECT of `activity_rows()` (activities/answers.py), whatever the
 number of rows, plus at most one existence check; the routes dump the rows.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
-from reedsailing.activities.schemas import activity_rows
+from reedsailing.activities.answers import activity_rows
 from reedsailing.core.cache import valid_until
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import bad_request, not_found
