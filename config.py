@@ -1,66 +1,136 @@
 """Settings, read from environment variables (and an optional `.env` file).
 
+The classes below declare the settings; nothing is read when this module is imported.
+`create_app` reads them (`load_settings`), so a value that cannot be read stops the app
+there with one line naming the variable (`SettingError`), and this module imports
+whatever the environment holds. A test or a script changes a setting by subclassing
+(`class Config(TestConfig): REDIS_URL = None`); reading `Config.PORT` reads PORT now.
+
 Every variable is listed with its default and meaning in README.md ("Configuration").
 """
 
 import os
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-load_dotenv(BASE_DIR / ".env")
-
-
-def env(name, default=None):
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on", "y", "t"}
+T = TypeVar("T")
 
 
 class SettingError(ValueError):
     """A setting whose value cannot be read; the message names the variable."""
 
 
-def env_int(name, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
+@cache
+def load_env_file() -> None:
+    """Put the repository's `.env` into the environment, once (a set variable wins)."""
+    load_dotenv(BASE_DIR / ".env")
+
+
+class Setting(Generic[T]):
+    """One environment variable: read (and checked) each time the class attribute is read.
+
+    Unset or blank means `default`; anything else goes through `parse`, which raises
+    SettingError for a value it cannot read.
+    """
+
+    def __init__(self, name: str, default: T, parse: Callable[[str, str], T]) -> None:
+        self.name, self.default, self.parse = name, default, parse
+
+    def value(self) -> T:
+        load_env_file()
+        raw = os.environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            return self.default
+        return self.parse(self.name, raw)
+
+    def __get__(self, instance: object, owner: type | None = None) -> T:
+        return self.value()
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def env(name: str, default: Any = None, *, rstrip: str = "") -> Setting[Any]:
+    """A text setting; `rstrip` characters are cut from its end (URLs: `rstrip="/"`)."""
+    if not rstrip:
+        return Setting(name, default, _text)
+    return Setting(name, default.rstrip(rstrip), lambda _name, raw: raw.rstrip(rstrip))
+
+
+TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
+
+
+def _bool(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE:
+        return True
+    if word in FALSE:
+        return False
+    raise SettingError(
+        f"setting {name}={raw!r} is not true or false (true/false, 1/0, yes/no, on/off; see README, Configuration)"
+    )
+
+
+def env_bool(name: str, default: bool = False) -> Setting[bool]:
+    return Setting(name, default, _bool)
+
+
+def _int(name: str, raw: str) -> int:
     try:
-        return int(value)
+        return int(raw)
     except ValueError:
         raise SettingError(
-            f"setting {name}={value!r} is not a whole number (see README, Configuration)"
+            f"setting {name}={raw!r} is not a whole number (see README, Configuration)"
         ) from None
 
 
-def env_float(name, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return float(default)
+def env_int(name: str, default: int) -> Setting[int]:
+    return Setting(name, default, _int)
+
+
+def _float(name: str, raw: str) -> float:
     try:
-        return float(value)
+        return float(raw)
     except ValueError:
-        raise SettingError(f"setting {name}={value!r} is not a number (see README, Configuration)") from None
+        raise SettingError(f"setting {name}={raw!r} is not a number (see README, Configuration)") from None
 
 
-def env_choice(name, default, choices):
-    value = env(name, default)
-    if value not in choices:
-        raise SettingError(f"setting {name}={value!r} is not one of {', '.join(choices)}")
-    return value
+def env_float(name: str, default: float) -> Setting[float]:
+    return Setting(name, float(default), _float)
 
 
-def env_list(name, default=""):
-    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+def env_choice(name: str, default: str, choices: Sequence[str]) -> Setting[str]:
+    def choose(name: str, raw: str) -> str:
+        if raw not in choices:
+            raise SettingError(f"setting {name}={raw!r} is not one of {', '.join(choices)}")
+        return raw
+
+    return Setting(name, default, choose)
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def env_list(name: str, default: str = "") -> Setting[list[str]]:
+    """A comma-separated list."""
+    return Setting(name, _items(default), lambda _name, raw: _items(raw))
+
+
+def load_settings(config_class: type) -> dict[str, Any]:
+    """Every setting of `config_class` (its upper-case attributes, inherited ones too),
+    read from the environment now. Raises SettingError for the first bad value."""
+    load_env_file()
+    return {key: getattr(config_class, key) for key in dir(config_class) if key.isupper()}
 
 
 class Config:
@@ -94,7 +164,7 @@ class Config:
     # WeChat
     WECHAT_APPID = env("WECHAT_APPID", "")
     WECHAT_SECRET = env("WECHAT_SECRET", "")
-    WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+    WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com", rstrip="/")
     WECHAT_TIMEOUT_SECONDS = env_float("WECHAT_TIMEOUT_SECONDS", 5)
     WECHAT_TOKEN_REFRESH_SECONDS = env_int("WECHAT_TOKEN_REFRESH_SECONDS", 3600)
     # WeChat subscribe messages (docs/notices.md, "Outside the app"): notice type ->
@@ -125,10 +195,10 @@ class Config:
     # Uploads
     UPLOAD_FOLDER = env("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_MB = env_float("MAX_UPLOAD_MB", 15)  # phone originals; nginx allows 16m
-    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:5000", rstrip="/")
 
     # 博雅 course site (crawler) and the scheduler
-    BYKC_BASE_URL = env("BYKC_BASE_URL", "https://bykc.buaa.edu.cn/sscv").rstrip("/")
+    BYKC_BASE_URL = env("BYKC_BASE_URL", "https://bykc.buaa.edu.cn/sscv", rstrip="/")
     BYKC_SSO_URL = env("BYKC_SSO_URL", "https://sso.buaa.edu.cn/login")
     BYKC_USERNAME = env("BYKC_USERNAME", "")
     BYKC_PASSWORD = env("BYKC_PASSWORD", "")

@@ -40,15 +40,14 @@ if __name__ == "__main__":
 else:
     os.environ["SOCKETIO_ASYNC_MODE"] = "threading"
 
-try:
-    from reedsailing import create_app, warn_about_development_modes
-except ValueError as error:  # config.SettingError: a bad value in the environment or .env
-    if type(error).__name__ != "SettingError":
-        raise
-    sys.exit(str(error))
+from config import SettingError  # noqa: E402
+from reedsailing import create_app, warn_about_development_modes  # noqa: E402
 from reedsailing.extensions import socketio  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as error:  # a bad value in the environment or .env: its one line
+    sys.exit(str(error))
 if __name__ != "__main__" and "gunicorn" in sys.modules:  # `gunicorn wsgi:app` by hand
     warn_about_development_modes(app)
 

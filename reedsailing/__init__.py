@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import INSTANCE_DIR, Config
+from config import INSTANCE_DIR, Config, load_settings
 from reedsailing.core import versions  # noqa: F401  (imported for its write listeners)
 from reedsailing.core.jsonprovider import OrjsonProvider
 from reedsailing.extensions import db, migrate, socketio
@@ -17,10 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config_class=Config):
-    """Create and configure the ReedSailing application."""
+    """Create and configure the ReedSailing application.
+
+    The settings are read here (config.load_settings): a value that cannot be read
+    raises config.SettingError, whose one-line message names the variable.
+    """
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.json = OrjsonProvider(app)
-    app.config.from_object(config_class)
+    app.config.update(load_settings(config_class))
     configure_logging(app)
     configure_secret_key(app)
     refuse_development_login(app)
