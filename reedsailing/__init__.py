@@ -230,12 +230,3 @@ def register_apidocs(app):
         return jsonify(spec)
 
     app.register_blueprint(get_swaggerui_blueprint("/apidocs", "/apispec_1.json", config=SWAGGER_UI_CONFIG))
-
-
-def warn_about_development_modes(app):
-    """The development-login banner: only the server prints it (wsgi.py), not the CLI."""
-    if not app.config.get("WECHAT_APPID") and not app.testing:
-        log.warning(
-            "WECHAT_APPID is not set: DEVELOPMENT LOGIN MODE, the login code itself is the "
-            "openid. Never run a public server like this."
-        )
