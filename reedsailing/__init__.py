@@ -144,16 +144,17 @@ def register_extensions(app):
 
 
 def message_queue(app):
-    """Socket.IO's Redis message queue, with socket timeouts (Flask-SocketIO sets none)."""
+    """Socket.IO's Redis message queue. It builds its own client from the URL: with the
+    options of every Redis client of ours (core/redis.py; Flask-SocketIO sets no timeout)."""
     url = app.config.get("REDIS_URL")
     if not url:
         return {}
     from socketio import RedisManager
 
-    from reedsailing.core.store import redis_socket_options
+    from reedsailing.core.redis import redis_options
 
     manager = RedisManager(
-        url, channel=app.config["SOCKETIO_CHANNEL"], redis_options=redis_socket_options(app.config)
+        url, channel=app.config["SOCKETIO_CHANNEL"], redis_options=redis_options(app.config)
     )
     return {"message_queue": url, "client_manager": manager}
 
