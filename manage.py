@@ -5,16 +5,22 @@ import sys
 
 from flask.cli import FlaskGroup
 
+from config import SettingError
+from reedsailing import create_app
+
 os.environ.setdefault("SOCKETIO_ASYNC_MODE", "threading")
 
-try:
-    from reedsailing import create_app
-except ValueError as error:  # config.SettingError: a bad value in the environment or .env
-    if type(error).__name__ != "SettingError":
-        raise
-    sys.exit(str(error))
 
-cli = FlaskGroup(create_app=create_app)
+def create_cli_app():
+    """The app of every command; a bad value in the environment or .env ends the command
+    with the one line that names it, not a traceback."""
+    try:
+        return create_app()
+    except SettingError as error:
+        sys.exit(str(error))
+
+
+cli = FlaskGroup(create_app=create_cli_app)
 
 if __name__ == "__main__":
     cli()

@@ -21,7 +21,7 @@ from reedsailing import create_app  # noqa: E402
 from reedsailing.extensions import socketio  # noqa: E402
 
 app = create_app()
-app.before_request(lambda: eventlet.sleep(0))  # as wsgi.py does (fairness)
+app.before_request(lambda: eventlet.sleep(0))  # as reedsailing/serve.py does (fairness)
 socketio.server.manager.channel = os.environ.get("BENCH_SOCKETIO_CHANNEL", "flask-socketio")
 assert "connect" in socketio.server.handlers.get("/", {}), "the messages feature's connect handler is missing"
 

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import INSTANCE_DIR, Config
+from config import INSTANCE_DIR, Config, load_settings
 from reedsailing.core import versions  # noqa: F401  (imported for its write listeners)
 from reedsailing.core.jsonprovider import OrjsonProvider
 from reedsailing.extensions import db, migrate, socketio
@@ -17,10 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config_class=Config):
-    """Create and configure the ReedSailing application."""
+    """Create and configure the ReedSailing application.
+
+    The settings are read here (config.load_settings): a value that cannot be read
+    raises config.SettingError, whose one-line message names the variable.
+    """
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.json = OrjsonProvider(app)
-    app.config.from_object(config_class)
+    app.config.update(load_settings(config_class))
     configure_logging(app)
     configure_secret_key(app)
     refuse_development_login(app)
@@ -140,16 +144,17 @@ def register_extensions(app):
 
 
 def message_queue(app):
-    """Socket.IO's Redis message queue, with socket timeouts (Flask-SocketIO sets none)."""
+    """Socket.IO's Redis message queue. It builds its own client from the URL: with the
+    options of every Redis client of ours (core/redis.py; Flask-SocketIO sets no timeout)."""
     url = app.config.get("REDIS_URL")
     if not url:
         return {}
     from socketio import RedisManager
 
-    from reedsailing.core.store import redis_socket_options
+    from reedsailing.core.redis import redis_options
 
     manager = RedisManager(
-        url, channel=app.config["SOCKETIO_CHANNEL"], redis_options=redis_socket_options(app.config)
+        url, channel=app.config["SOCKETIO_CHANNEL"], redis_options=redis_options(app.config)
     )
     return {"message_queue": url, "client_manager": manager}
 
@@ -230,12 +235,3 @@ def register_apidocs(app):
         return jsonify(spec)
 
     app.register_blueprint(get_swaggerui_blueprint("/apidocs", "/apispec_1.json", config=SWAGGER_UI_CONFIG))
-
-
-def warn_about_development_modes(app):
-    """The development-login banner: only the server prints it (wsgi.py), not the CLI."""
-    if not app.config.get("WECHAT_APPID") and not app.testing:
-        log.warning(
-            "WECHAT_APPID is not set: DEVELOPMENT LOGIN MODE, the login code itself is the "
-            "openid. Never run a public server like this."
-        )

@@ -1,10 +1,17 @@
 """Start-up rules of the configuration."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import config
 from config import Config
 from reedsailing import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_production_database_without_secret_key_refuses_to_start():
@@ -33,8 +40,69 @@ def test_embedded_quick_start_generates_and_keeps_a_secret_key(tmp_path, monkeyp
 
 @pytest.mark.parametrize(
     "raw,expected",
-    [("true", True), ("1", True), ("YES", True), ("no", False), ("0", False), ("false", False), ("", True)],
+    [
+        ("true", True),
+        ("1", True),
+        ("YES", True),
+        ("On", True),
+        (" yes ", True),
+        ("no", False),
+        ("0", False),
+        ("false", False),
+        ("OFF", False),
+        ("", True),
+        ("  ", True),
+    ],
 )
 def test_boolean_settings_accept_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
-    assert config.env_bool("SOME_FLAG", True) is expected
+    assert config.env_bool("SOME_FLAG", True).value() is expected
+
+
+@pytest.mark.parametrize("raw", ["ture", "enabled", "2", "nein", "true!"])
+def test_a_boolean_setting_refuses_anything_else_by_name(monkeypatch, raw):
+    """A typo must not quietly turn rate limits (or anything else) off."""
+    monkeypatch.setenv("RATELIMIT_ENABLED", raw)
+    with pytest.raises(config.SettingError, match=rf"setting RATELIMIT_ENABLED='{raw}' is not true or false"):
+        config.load_settings(Config)
+    monkeypatch.setenv("CACHE_ENABLED", raw)  # TestConfig fixes RATELIMIT_ENABLED, not this one
+    with pytest.raises(config.SettingError, match=rf"setting CACHE_ENABLED='{raw}' is not true or false"):
+        create_app(config.TestConfig)
+
+
+def test_settings_are_read_when_the_app_is_created(monkeypatch):
+    """Not when config.py is imported: a class attribute reads its variable each time,
+    and a subclass's own value wins over the variable."""
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+
+    class Fixed(config.TestConfig):
+        CORS_ORIGINS = ["https://fixed.example"]
+
+    assert config.Config.PORT == 8123
+    assert config.load_settings(config.Config)["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
+    assert create_app(Fixed).config["CORS_ORIGINS"] == ["https://fixed.example"]
+    monkeypatch.setenv("PORT", "80x")
+    with pytest.raises(config.SettingError, match="setting PORT='80x' is not a whole number"):
+        create_app(config.TestConfig)
+
+
+def test_a_bad_environment_still_imports_and_fails_at_app_creation():
+    script = (
+        "from config import SettingError, TestConfig\n"
+        "import reedsailing\n"
+        "try:\n"
+        "    reedsailing.create_app(TestConfig)\n"
+        "except SettingError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PORT": "80x", "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "setting PORT='80x' is not a whole number (see README, Configuration)"

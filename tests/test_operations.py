@@ -137,13 +137,13 @@ def test_sentry_is_only_initialised_with_a_dsn(app, monkeypatch):
 def test_settings_errors_name_the_variable(monkeypatch):
     monkeypatch.setenv("PORT", "80x")
     with pytest.raises(config.SettingError, match="PORT='80x' is not a whole number"):
-        config.env_int("PORT", 5000)
+        config.env_int("PORT", 5000).value()
     monkeypatch.setenv("MAX_UPLOAD_MB", "five")
     with pytest.raises(config.SettingError, match="MAX_UPLOAD_MB='five' is not a number"):
-        config.env_float("MAX_UPLOAD_MB", 5)
+        config.env_float("MAX_UPLOAD_MB", 5).value()
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(config.SettingError, match="LOG_FORMAT='xml' is not one of text, json"):
-        config.env_choice("LOG_FORMAT", "text", ("text", "json"))
+        config.env_choice("LOG_FORMAT", "text", ("text", "json")).value()
 
 
 def test_the_suite_never_uses_the_development_database(app):

@@ -35,7 +35,8 @@ from marshmallow import Schema, ValidationError
 
 from reedsailing.core.errors import ApiError
 from reedsailing.core.http import json_body, query_params
-from reedsailing.core.store import redis_client, redis_socket_options
+from reedsailing.core.redis import redis_client as make_redis_client
+from reedsailing.core.store import redis_client
 from reedsailing.core.timeutil import BEIJING
 from reedsailing.core.versions import read_versions
 from reedsailing.extensions import db
@@ -221,18 +222,9 @@ def _redis_store(key: str, group: str, payload: bytes, ttl_ms: int, variants: in
 
 
 def _raw_redis() -> Any:
-    """A bytes client on the same Redis (the shared one decodes to str), with the same
-    timeouts as every other Redis client of ours."""
-    import redis
-
-    url = current_app.config["REDIS_URL"]
-    client = _RAW.get(url)
-    if client is None:
-        client = _RAW[url] = redis.Redis.from_url(url, **redis_socket_options(current_app.config))
-    return client
-
-
-_RAW: dict[str, Any] = {}
+    """A bytes client on the same Redis (the shared one decodes to str), from the one
+    maker of Redis clients (core/redis.py)."""
+    return make_redis_client(current_app.config, decode=False)
 
 
 def _redis_errors() -> tuple[type[Exception], ...]:

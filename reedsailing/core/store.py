@@ -6,7 +6,6 @@ import os
 import socket
 import uuid
 from datetime import timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
@@ -14,6 +13,7 @@ from sqlalchemy import CursorResult, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from reedsailing.core.db import separate_transaction
+from reedsailing.core.redis import redis_client as shared_redis_client
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import KeyValue
@@ -22,29 +22,9 @@ if TYPE_CHECKING:
     import redis
 
 
-def redis_socket_options(config: Any) -> dict[str, Any]:
-    """Timeouts for every Redis client of ours (Socket.IO's, the limiter's, this store's).
-
-    A Redis that drops packets then costs a request a few seconds and an error, instead
-    of hanging it, and every request that sends a notice with it. Blocking pub/sub
-    reads are exempt (redis-py waits on them without the socket timeout).
-    """
-    seconds = float(config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 5))
-    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "socket_keepalive": True}
-
-
-@lru_cache(maxsize=8)
-def _redis_client(url: str, timeout: float) -> "redis.Redis":
-    import redis
-
-    options = redis_socket_options({"REDIS_SOCKET_TIMEOUT_SECONDS": timeout})
-    return redis.Redis.from_url(url, decode_responses=True, **options)
-
-
 def redis_client() -> "redis.Redis | None":
-    """The shared Redis client, or None when REDIS_URL is not set."""
-    url = current_app.config.get("REDIS_URL")
-    return _redis_client(url, float(current_app.config["REDIS_SOCKET_TIMEOUT_SECONDS"])) if url else None
+    """The shared (str) Redis client of the app's REDIS_URL, or None when it is not set."""
+    return shared_redis_client(current_app.config)
 
 
 def get_value(key: str) -> str | None:

@@ -26,14 +26,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import redis
 from flask import Flask, current_app
 from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
 from reedsailing.core.fields import MAX_ID
+from reedsailing.core.redis import redis_client
 from reedsailing.core.schemas import notice_schema
-from reedsailing.core.store import redis_socket_options
 from reedsailing.extensions import db, socketio
 from reedsailing.models import Delivery, Notice
 
@@ -43,7 +42,6 @@ EXTENSION_KEY = "reedsailing.legacy_ws"
 MAX_RELAY_IDS = 100
 MAX_FRAME_BYTES = 64 * 1024
 PING_SECONDS = 25
-_publishers: dict[str, redis.Redis] = {}  # one Redis client per URL, shared by the hubs of a process
 
 
 def init_app(app: Flask) -> None:
@@ -133,12 +131,7 @@ class Hub:
             self.push_local(ids)
             return
         try:
-            publisher = _publishers.get(self.redis_url)
-            if publisher is None:
-                publisher = _publishers[self.redis_url] = redis.Redis.from_url(
-                    self.redis_url, **redis_socket_options(self.app.config)
-                )
-            publisher.publish(self.channel, json.dumps(ids))
+            self._redis().publish(self.channel, json.dumps(ids))
         except Exception:  # the notices are stored; the app gets them on its next connect
             log.exception("legacy websocket announce for %d users failed", len(ids))
 
@@ -178,11 +171,15 @@ class Hub:
             return
         socketio.start_background_task(self._listen, pubsub)
 
-    def _subscribe(self) -> Any:
-        if not self.redis_url:
+    def _redis(self) -> Any:
+        """The process's bytes client of REDIS_URL (core/redis.py), shared by its hubs."""
+        client = redis_client(self.app.config, decode=False)
+        if client is None:
             raise RuntimeError("REDIS_URL is not set")
-        client = redis.Redis.from_url(self.redis_url, **redis_socket_options(self.app.config))
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        return client
+
+    def _subscribe(self) -> Any:
+        pubsub = self._redis().pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.channel)
         return pubsub
 

@@ -38,10 +38,12 @@ def check_database() -> str:
     return f"{db.engine.dialect.name} answers (SELECT 1 = {version})"
 
 
-def check_redis(url: str) -> str:
-    import redis
+def check_redis(config: Mapping[str, Any]) -> str:
+    from reedsailing.core.redis import redis_client
 
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    client = redis_client(config)  # the app's own client, REDIS_SOCKET_TIMEOUT_SECONDS included
+    if client is None:
+        raise RuntimeError("REDIS_URL is not set")
     client.ping()
     return f"PING answered ({client.info('server').get('redis_version', '?')})"
 
@@ -83,7 +85,7 @@ def run_checks(config: Mapping[str, Any]) -> list[Check]:
     setting that turns it on."""
     checks = [_timed("database", check_database)]
     if config.get("REDIS_URL"):
-        checks.append(_timed("redis", lambda: check_redis(config["REDIS_URL"])))
+        checks.append(_timed("redis", lambda: check_redis(config)))
     else:
         checks.append(Check("redis", SKIPPED, "REDIS_URL is not set (one process only)"))
     if config.get("MAIL_SERVER"):

@@ -14,7 +14,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from reedsailing.core.errors import ApiError
-from reedsailing.core.store import redis_socket_options
+from reedsailing.core.redis import redis_options
 
 limiter = Limiter(key_func=get_remote_address)
 
@@ -22,7 +22,8 @@ limiter = Limiter(key_func=get_remote_address)
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_socket_options(app.config))
+        # limits builds its own client from the URL: with our timeouts (core/redis.py)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options(app.config))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # A broken Redis must not take the API down with it: fall back to memory.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
