@@ -199,3 +199,17 @@ def _suite_limiter(app):
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     yield
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
+
+
+@pytest.fixture
+def restore_extensions(app):
+    """Creating another app (tests/support/apps.py) rebinds the shared limiter and
+    Socket.IO server: undo it."""
+    from reedsailing.extensions import socketio
+    from reedsailing.security.ratelimit import limiter
+
+    server, options = socketio.server, dict(socketio.server_options)
+    yield
+    limiter.reset()
+    limiter.init_app(app)
+    socketio.server, socketio.server_options = server, options

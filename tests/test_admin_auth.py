@@ -1,8 +1,11 @@
 """Super admins: login, creating admins (never self-service), the console's identify call."""
 
+import logging
+
 from reedsailing.extensions import db
 from reedsailing.models import Admin
 from tests.factories import headers, make_admin, make_user
+from tests.support.apps import limited_app
 
 
 def test_admin_logs_in_and_uses_the_token_header(client):
@@ -23,6 +26,50 @@ def test_wrong_password_is_refused_with_detail(client):
     assert response.json["success"] == "false" and response.json["detail"]
     response = client.post("/api/adminLogIn/", json={"username": "nobody", "password": "wrong"})
     assert response.status_code == 200 and response.json["success"] == "false"
+
+
+def test_admin_login_failures_are_limited_per_username_and_logged(app, restore_extensions, caplog):
+    limited = limited_app(
+        app,
+        RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="100/minute",
+        RATELIMIT_ADMIN_LOGIN_FAILURES="3/minute",
+    )
+    client = limited.test_client()
+    admin, other = make_admin(password="right-password"), make_admin(password="other-password")
+    # Correct logins are not failures: they never lock anybody out.
+    for _ in range(4):
+        assert (
+            client.post(
+                "/api/adminLogIn/", json={"username": admin.username, "password": "right-password"}
+            ).status_code
+            == 200
+        )
+    caplog.set_level(logging.WARNING, logger="reedsailing.admin.services")
+    for _ in range(3):
+        wrong = client.post("/api/adminLogIn/", json={"username": admin.username, "password": "guess"})
+        assert wrong.status_code != 429
+    locked = client.post("/api/adminLogIn/", json={"username": admin.username, "password": "right-password"})
+    assert locked.status_code == 429 and locked.json["detail"]
+    # Another account is not locked by the failures against this one.
+    ok = client.post("/api/adminLogIn/", json={"username": other.username, "password": "other-password"})
+    assert ok.status_code == 200
+    failures = [r.getMessage() for r in caplog.records if "admin login failed" in r.getMessage()]
+    assert len(failures) == 3 and all(admin.username in line for line in failures)
+    assert not any("guess" in line for line in failures)  # never the password
+
+
+def test_admin_login_attempts_are_limited_per_client_address(app, restore_extensions):
+    limited = limited_app(
+        app,
+        RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="3/minute",
+        RATELIMIT_ADMIN_LOGIN_FAILURES="100/minute",
+    )
+    client = limited.test_client()
+    statuses = [
+        client.post("/api/adminLogIn/", json={"username": f"nobody{i}", "password": "x"}).status_code
+        for i in range(4)
+    ]
+    assert 429 not in statuses[:3] and statuses[3] == 429
 
 
 def test_the_token_reveals_no_password(client):
