@@ -112,6 +112,12 @@ def test_show_follows_the_setting(app, client, monkeypatch):
     assert client.get("/api/show/").json == {"show": False}
 
 
+def test_show_flag_needs_no_token(client):
+    response = client.get("/api/show/")
+    assert response.status_code == 200
+    assert response.json == {"show": True}
+
+
 def test_health_reports_the_database(client):
     assert client.get("/api/health/").json == {"status": "ok", "database": "ok", "redis": "disabled"}
 

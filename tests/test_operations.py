@@ -1,52 +1,12 @@
-"""What an operator and an admin at the command line use: `admins`, `doctor`, `openapi`,
-the protected /metrics, the access log and the settings that name themselves."""
+"""What an operator uses (docs/operations.md): `doctor`, `openapi`, the protected
+/metrics, the access log and Sentry."""
 
 import json
 import logging
 
-import pytest
-
-import config
-from reedsailing.extensions import db
-from reedsailing.models import Admin
 from reedsailing.ops.observability import JsonFormatter, init_sentry
 from tests.factories import headers, make_user
 from tests.support.server import ROOT
-
-# -- admins ------------------------------------------------------------------------------
-
-
-def test_admins_create_list_reset_and_delete(app, client):
-    runner = app.test_cli_runner()
-    assert "no admins yet" in runner.invoke(args=["admins", "list"]).output
-    created = runner.invoke(
-        args=["admins", "create", "root", "--password", "first-pass", "--email", "r@buaa.edu.cn"]
-    )
-    assert created.exit_code == 0 and "admin 'root' created" in created.output
-    runner.invoke(args=["admins", "create", "clerk"], input="clerk-pass\nclerk-pass\n")
-    listing = runner.invoke(args=["admins", "list"]).output
-    assert "root" in listing and "r@buaa.edu.cn" in listing and "clerk" in listing
-
-    reset = runner.invoke(args=["admins", "reset-password", "root", "--password", "second-pass"])
-    assert reset.exit_code == 0, reset.output
-    login = {"username": "root", "password": "second-pass"}
-    assert client.post("/api/adminLogIn/", json=login).json["success"] == "true"
-    # the old password is refused (the console's 200 `success: "false"`, docs/api.md §6)
-    assert (
-        client.post("/api/adminLogIn/", json={**login, "password": "first-pass"}).json["success"] == "false"
-    )
-
-    assert (
-        runner.invoke(args=["admins", "reset-password", "nobody", "--password", "whatever1"]).exit_code == 1
-    )
-    assert runner.invoke(args=["admins", "reset-password", "root", "--password", "short"]).exit_code == 1
-
-    assert runner.invoke(args=["admins", "delete", "clerk"], input="n\n").exit_code == 1  # not confirmed
-    assert runner.invoke(args=["admins", "delete", "clerk", "--yes"]).exit_code == 0
-    last = runner.invoke(args=["admins", "delete", "root", "--yes"])
-    assert last.exit_code == 1 and "最后一个管理员" in last.output
-    assert [a.username for a in db.session.query(Admin)] == ["root"]
-
 
 # -- doctor ------------------------------------------------------------------------------
 
@@ -132,22 +92,6 @@ def test_sentry_is_only_initialised_with_a_dsn(app, monkeypatch):
 
     assert init_sentry(app) is False
     assert not sentry_sdk.get_client().is_active()
-
-
-def test_settings_errors_name_the_variable(monkeypatch):
-    monkeypatch.setenv("PORT", "80x")
-    with pytest.raises(config.SettingError, match="PORT='80x' is not a whole number"):
-        config.env_int("PORT", 5000)
-    monkeypatch.setenv("MAX_UPLOAD_MB", "five")
-    with pytest.raises(config.SettingError, match="MAX_UPLOAD_MB='five' is not a number"):
-        config.env_float("MAX_UPLOAD_MB", 5)
-    monkeypatch.setenv("LOG_FORMAT", "xml")
-    with pytest.raises(config.SettingError, match="LOG_FORMAT='xml' is not one of text, json"):
-        config.env_choice("LOG_FORMAT", "text", ("text", "json"))
-
-
-def test_the_suite_never_uses_the_development_database(app):
-    assert app.config["SQLALCHEMY_DATABASE_URI"] != config.Config.SQLALCHEMY_DATABASE_URI
 
 
 SENTRY_SCRIPT = """

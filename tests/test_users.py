@@ -19,6 +19,13 @@ def test_own_profile_shows_the_whole_email(client):
     assert body["email"] == "zhangsan@buaa.edu.cn"
 
 
+def test_user_reads_own_profile_without_trailing_slash(client):
+    user = make_user(name="张三")
+    response = client.get(f"/api/users/{user.id}", headers=headers(user))
+    assert response.status_code == 200
+    assert response.json["name"] == "张三"
+
+
 def test_another_users_email_is_masked_and_openid_never_shown(client):
     me, other = make_user(), make_user(email="zhangsan@buaa.edu.cn")
     body = client.get(f"/api/users/{other.id}/", headers=headers(me)).json
