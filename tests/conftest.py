@@ -213,3 +213,21 @@ def restore_extensions(app):
     limiter.reset()
     limiter.init_app(app)
     socketio.server, socketio.server_options = server, options
+
+
+@pytest.fixture
+def server(app):
+    """A real `python wsgi.py` (eventlet) on this test's database, without Redis: the
+    load tests' server (tests/support/server.py). Tests that take it are `slow`."""
+    from tests.support.server import ServerProcess
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("needs a database file or server shared with the server process")
+    process = ServerProcess(
+        {"DATABASE_URL": uri, "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
+    ).start()
+    try:
+        yield process
+    finally:
+        process.stop()

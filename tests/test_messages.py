@@ -17,22 +17,11 @@ from reedsailing.messages.services import notify
 from reedsailing.models import Delivery, Notice, User
 from reedsailing.security import auth
 from tests.factories import headers, make_activity, make_admin, make_org, make_user
+from tests.support.realtime import connect, events
 from tests.support.server import ROOT
 from tests.support.smtp_sink import SmtpSink
 
 NOTICE_KEYS = {"id", "type", "time", "content", "act", "org"}
-
-
-def connect(app, client, user=None, token=None, **kwargs):
-    if token is None and user is not None:
-        token = auth.issue_user_token(user)
-    return socketio.test_client(
-        app, auth={"token": token} if token is not None else None, flask_test_client=client, **kwargs
-    )
-
-
-def events(sio, name):
-    return [event["args"][0] for event in sio.get_received() if event["name"] == name]
 
 
 def tell(user_ids, notice_type=texts.ACT_STARTING, **kwargs):

@@ -15,8 +15,8 @@ import socketio as socketio_client
 from config import TestConfig
 from reedsailing.security import auth
 from tests.factories import make_activity, make_user
+from tests.support.notifying import NON_SERVER_SCRIPT, Inbox
 from tests.support.server import ROOT, ServerProcess
-from tests.test_messages_processes import NON_SERVER_SCRIPT, Inbox
 
 MODES = ["eventlet", "gevent", "threading"]
 
