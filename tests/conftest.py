@@ -4,6 +4,7 @@ DATABASE_URL (the development or production database, often in .env) is never us
 the suite drops every table of the database it runs on."""
 
 import os
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -28,6 +29,43 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # .ci/run sets this for its MariaDB + Redis pass: there, a missing service fails the
 # run instead of skipping tests.
 REQUIRE_SERVICES = os.environ.get("REEDSAILING_REQUIRE_SERVICES") == "1"
+
+
+# `slow` marks every test that starts a process (docs/testing.md): `make test-fast`
+# (-m "not slow") leaves them out. An audit hook notes the processes each test starts;
+# the end of the run names the tests that started one without the mark.
+PROCESS_EVENTS = frozenset(
+    {"subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.fork", "os.forkpty"}
+)
+_running = {"test": None}
+_unmarked_process_starts: dict[str, str] = {}
+
+
+def _note_process_start(event, args):
+    if event not in PROCESS_EVENTS:
+        return
+    test = _running["test"]
+    if test is not None and test.get_closest_marker("slow") is None:
+        program = args[0] if args else ""  # Popen: the executable; fork: nothing
+        _unmarked_process_starts.setdefault(test.nodeid, f"{event} {program}".strip())
+
+
+sys.addaudithook(_note_process_start)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running["test"] = item
+    yield
+    _running["test"] = None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _unmarked_process_starts:
+        terminalreporter.section("tests that start a process but are not marked slow")
+        for nodeid, start in sorted(_unmarked_process_starts.items()):
+            terminalreporter.line(f"{nodeid}: {start}")
+        terminalreporter.line("mark them @pytest.mark.slow (docs/testing.md)")
 
 
 @pytest.fixture(scope="session")

@@ -213,6 +213,7 @@ with app.app_context():
 """
 
 
+@pytest.mark.slow
 def test_a_redis_that_never_answers_cannot_hang_a_notice():
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -398,6 +399,7 @@ with app.app_context():
 """
 
 
+@pytest.mark.slow
 def test_mails_of_a_committed_notice_are_sent_before_a_clean_exit():
     sink = SmtpSink().start()
     try:

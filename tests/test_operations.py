@@ -4,6 +4,8 @@
 import json
 import logging
 
+import pytest
+
 from reedsailing.ops.observability import JsonFormatter, init_sentry
 from tests.factories import headers, make_user
 from tests.support.server import ROOT
@@ -115,6 +117,7 @@ sentry_sdk.flush(10)
 """
 
 
+@pytest.mark.slow
 def test_with_a_dsn_an_unhandled_error_reaches_the_error_service():
     """A real sentry-sdk in its own process sends the 500's exception to a local sink."""
     import gzip
@@ -166,6 +169,7 @@ print(metrics_text()[0].decode())
 """
 
 
+@pytest.mark.slow
 def test_multiprocess_mode_adds_up_the_scheduler_and_the_web_processes(tmp_path):
     """With PROMETHEUS_MULTIPROC_DIR, a job run counted by one process (the scheduler)
     shows in another process's /metrics text."""

@@ -18,11 +18,12 @@ from tests.factories import make_activity, make_user
 from tests.support.notifying import NON_SERVER_SCRIPT, Inbox
 from tests.support.server import ROOT, ServerProcess
 
+pytestmark = pytest.mark.slow  # every test starts `python wsgi.py` or `manage.py`
+
 MODES = ["eventlet", "gevent", "threading"]
 
 
 @pytest.mark.redis
-@pytest.mark.slow
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("transport", ["websocket", "polling"])
