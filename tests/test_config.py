@@ -1,4 +1,4 @@
-"""The configuration: start-up rules, settings read from the environment."""
+"""Start-up rules of the configuration."""
 
 import pytest
 
@@ -53,19 +53,3 @@ def test_embedded_quick_start_generates_and_keeps_a_secret_key(tmp_path, monkeyp
 def test_boolean_settings_accept_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
     assert config.env_bool("SOME_FLAG", True) is expected
-
-
-def test_settings_errors_name_the_variable(monkeypatch):
-    monkeypatch.setenv("PORT", "80x")
-    with pytest.raises(config.SettingError, match="PORT='80x' is not a whole number"):
-        config.env_int("PORT", 5000)
-    monkeypatch.setenv("MAX_UPLOAD_MB", "five")
-    with pytest.raises(config.SettingError, match="MAX_UPLOAD_MB='five' is not a number"):
-        config.env_float("MAX_UPLOAD_MB", 5)
-    monkeypatch.setenv("LOG_FORMAT", "xml")
-    with pytest.raises(config.SettingError, match="LOG_FORMAT='xml' is not one of text, json"):
-        config.env_choice("LOG_FORMAT", "text", ("text", "json"))
-
-
-def test_the_suite_never_uses_the_development_database(app):
-    assert app.config["SQLALCHEMY_DATABASE_URI"] != config.Config.SQLALCHEMY_DATABASE_URI

@@ -1,11 +1,12 @@
 """What an operator uses (docs/operations.md): `doctor`, `openapi`, the protected
-/metrics, the access log and Sentry."""
+/metrics, the access log, Sentry and the settings that name themselves."""
 
 import json
 import logging
 
 import pytest
 
+import config
 from reedsailing.ops.observability import JsonFormatter, init_sentry
 from tests.factories import headers, make_user
 from tests.support.server import ROOT
@@ -94,6 +95,22 @@ def test_sentry_is_only_initialised_with_a_dsn(app, monkeypatch):
 
     assert init_sentry(app) is False
     assert not sentry_sdk.get_client().is_active()
+
+
+def test_settings_errors_name_the_variable(monkeypatch):
+    monkeypatch.setenv("PORT", "80x")
+    with pytest.raises(config.SettingError, match="PORT='80x' is not a whole number"):
+        config.env_int("PORT", 5000)
+    monkeypatch.setenv("MAX_UPLOAD_MB", "five")
+    with pytest.raises(config.SettingError, match="MAX_UPLOAD_MB='five' is not a number"):
+        config.env_float("MAX_UPLOAD_MB", 5)
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(config.SettingError, match="LOG_FORMAT='xml' is not one of text, json"):
+        config.env_choice("LOG_FORMAT", "text", ("text", "json"))
+
+
+def test_the_suite_never_uses_the_development_database(app):
+    assert app.config["SQLALCHEMY_DATABASE_URI"] != config.Config.SQLALCHEMY_DATABASE_URI
 
 
 SENTRY_SCRIPT = """
