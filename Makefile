@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install install-test install-dev lock lock-check run test test-js lint format ci bench bench-cpu bench-realtime clean
+.PHONY: install install-test install-dev lock lock-check run test test-fast test-js lint format ci bench bench-cpu bench-realtime clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,11 @@ test: install-test
 	else \
 	  echo "make test: SKIPPED the JavaScript Socket.IO client tests (tests/js): node/npm not found."; \
 	fi
+
+# The inner loop: every test but the `slow` ones (processes, nginx, Chromium, the API
+# fuzz); docs/testing.md.
+test-fast: install-test
+	$(PY) -m pytest -m "not slow"
 
 $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && $(NPM) ci --no-audit --no-fund --loglevel=error

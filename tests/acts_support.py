@@ -27,6 +27,17 @@ def all_recipients():
     return sorted(tuple(row) for row in rows)
 
 
+def notice_types_of(user):
+    return [
+        notice.type
+        for notice in db.session.scalars(
+            db.select(Notice)
+            .join(Delivery, Delivery.notice_id == Notice.id)
+            .where(Delivery.user_id == user.id)
+        )
+    ]
+
+
 def fmt(moment):
     return moment.strftime("%Y-%m-%dT%H:%M")
 

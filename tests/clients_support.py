@@ -23,6 +23,16 @@ def load_calls(name: str) -> list[dict[str, Any]]:
     return json.loads((CLIENTS_DIR / name).read_text(encoding="utf-8"))
 
 
+def console_login(client, username="root", password="correct horse"):
+    response = client.post(
+        "/api/adminLogIn/",
+        data=json.dumps({"username": username, "password": password}, separators=(",", ":")),
+        content_type=FORM,
+    )
+    assert response.status_code == 200, response.json
+    return response.json["token"]
+
+
 def fill_path(path: str, values: dict[str, Any]) -> str:
     """Placeholders filled in; a query string is percent-encoded as a browser does."""
     path = PATH_PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), path)

@@ -4,6 +4,7 @@ DATABASE_URL (the development or production database, often in .env) is never us
 the suite drops every table of the database it runs on."""
 
 import os
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -28,6 +29,43 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # .ci/run sets this for its MariaDB + Redis pass: there, a missing service fails the
 # run instead of skipping tests.
 REQUIRE_SERVICES = os.environ.get("REEDSAILING_REQUIRE_SERVICES") == "1"
+
+
+# `slow` marks every test that starts a process (docs/testing.md): `make test-fast`
+# (-m "not slow") leaves them out. An audit hook notes the processes each test starts;
+# the end of the run names the tests that started one without the mark.
+PROCESS_EVENTS = frozenset(
+    {"subprocess.Popen", "os.posix_spawn", "os.spawn", "os.exec", "os.fork", "os.forkpty"}
+)
+_running = {"test": None}
+_unmarked_process_starts: dict[str, str] = {}
+
+
+def _note_process_start(event, args):
+    if event not in PROCESS_EVENTS:
+        return
+    test = _running["test"]
+    if test is not None and test.get_closest_marker("slow") is None:
+        program = args[0] if args else ""  # Popen: the executable; fork: nothing
+        _unmarked_process_starts.setdefault(test.nodeid, f"{event} {program}".strip())
+
+
+sys.addaudithook(_note_process_start)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running["test"] = item
+    yield
+    _running["test"] = None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _unmarked_process_starts:
+        terminalreporter.section("tests that start a process but are not marked slow")
+        for nodeid, start in sorted(_unmarked_process_starts.items()):
+            terminalreporter.line(f"{nodeid}: {start}")
+        terminalreporter.line("mark them @pytest.mark.slow (docs/testing.md)")
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +121,24 @@ def redis_url():
             pytest.fail("REDIS_URL is required in this run")
         pytest.skip("needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/15)")
     return REDIS_URL
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The app's time, standing still until the test moves it: `clock.advance(3.5)` where
+    a test would sleep through an expiry (tests/support/clock.py, docs/testing.md). It
+    replaces every reading of time an expiry depends on: timeutil.precise_now() (behind
+    timeutil.now(): activity states, stored expiries), the answer cache's _precise_now(),
+    and the `time` of security/auth.py (token ages, admin sessions)."""
+    from reedsailing.core import cache, timeutil
+    from reedsailing.security import auth
+    from tests.support.clock import Clock
+
+    frozen = Clock()
+    monkeypatch.setattr(timeutil, "precise_now", frozen.precise_now)
+    monkeypatch.setattr(cache, "_precise_now", frozen.precise_now)
+    monkeypatch.setattr(auth, "time", frozen)
+    return frozen
 
 
 @pytest.fixture
@@ -182,3 +238,35 @@ def _suite_limiter(app):
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     yield
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
+
+
+@pytest.fixture
+def restore_extensions(app):
+    """Creating another app (tests/support/apps.py) rebinds the shared limiter and
+    Socket.IO server: undo it."""
+    from reedsailing.extensions import socketio
+    from reedsailing.security.ratelimit import limiter
+
+    server, options = socketio.server, dict(socketio.server_options)
+    yield
+    limiter.reset()
+    limiter.init_app(app)
+    socketio.server, socketio.server_options = server, options
+
+
+@pytest.fixture
+def server(app):
+    """A real `python wsgi.py` (eventlet) on this test's database, without Redis: the
+    load tests' server (tests/support/server.py). Tests that take it are `slow`."""
+    from tests.support.server import ServerProcess
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("needs a database file or server shared with the server process")
+    process = ServerProcess(
+        {"DATABASE_URL": uri, "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
+    ).start()
+    try:
+        yield process
+    finally:
+        process.stop()

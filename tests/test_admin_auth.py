@@ -1,8 +1,18 @@
-"""Super admins: login, creating admins (never self-service), the console's identify call."""
+"""Super admins: login and its limits, sessions (renewed on use, up to a hard bound),
+creating admins (never self-service; the CLI), the console's identify call."""
+
+import json
+import logging
+import time
+
+import pytest
 
 from reedsailing.extensions import db
 from reedsailing.models import Admin
+from tests import factories
+from tests.clients_support import FORM, console_login
 from tests.factories import headers, make_admin, make_user
+from tests.support.apps import limited_app
 
 
 def test_admin_logs_in_and_uses_the_token_header(client):
@@ -25,6 +35,50 @@ def test_wrong_password_is_refused_with_detail(client):
     assert response.status_code == 200 and response.json["success"] == "false"
 
 
+def test_admin_login_failures_are_limited_per_username_and_logged(app, restore_extensions, caplog):
+    limited = limited_app(
+        app,
+        RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="100/minute",
+        RATELIMIT_ADMIN_LOGIN_FAILURES="3/minute",
+    )
+    client = limited.test_client()
+    admin, other = make_admin(password="right-password"), make_admin(password="other-password")
+    # Correct logins are not failures: they never lock anybody out.
+    for _ in range(4):
+        assert (
+            client.post(
+                "/api/adminLogIn/", json={"username": admin.username, "password": "right-password"}
+            ).status_code
+            == 200
+        )
+    caplog.set_level(logging.WARNING, logger="reedsailing.admin.services")
+    for _ in range(3):
+        wrong = client.post("/api/adminLogIn/", json={"username": admin.username, "password": "guess"})
+        assert wrong.status_code != 429
+    locked = client.post("/api/adminLogIn/", json={"username": admin.username, "password": "right-password"})
+    assert locked.status_code == 429 and locked.json["detail"]
+    # Another account is not locked by the failures against this one.
+    ok = client.post("/api/adminLogIn/", json={"username": other.username, "password": "other-password"})
+    assert ok.status_code == 200
+    failures = [r.getMessage() for r in caplog.records if "admin login failed" in r.getMessage()]
+    assert len(failures) == 3 and all(admin.username in line for line in failures)
+    assert not any("guess" in line for line in failures)  # never the password
+
+
+def test_admin_login_attempts_are_limited_per_client_address(app, restore_extensions):
+    limited = limited_app(
+        app,
+        RATELIMIT_ADMIN_LOGIN_PER_ADDRESS="3/minute",
+        RATELIMIT_ADMIN_LOGIN_FAILURES="100/minute",
+    )
+    client = limited.test_client()
+    statuses = [
+        client.post("/api/adminLogIn/", json={"username": f"nobody{i}", "password": "x"}).status_code
+        for i in range(4)
+    ]
+    assert 429 not in statuses[:3] and statuses[3] == 429
+
+
 def test_the_token_reveals_no_password(client):
     make_admin("root", "correct horse")
     token = client.post("/api/adminLogIn/", json={"username": "root", "password": "correct horse"}).json[
@@ -43,6 +97,58 @@ def test_changing_the_password_ends_old_tokens(client):
     admin.set_password("another password")
     db.session.commit()
     assert client.get("/api/users/", headers=old).status_code == 401
+
+
+def test_admin_sessions_renew_on_use_until_the_hard_bound(app, client, clock):
+    factories.make_admin("root", "correct horse")
+    idle, bound = app.config["ADMIN_TOKEN_IDLE_HOURS"], app.config["ADMIN_TOKEN_MAX_DAYS"]
+    app.config["ADMIN_TOKEN_IDLE_HOURS"] = 3 / 3600  # 3 s without use ends a session
+    app.config["ADMIN_TOKEN_MAX_DAYS"] = 6 / 86400  # 6 s after login, however busy
+    try:
+        busy = console_login(client)
+        idle_token = console_login(client)
+
+        def identify(token):
+            return client.post("/api/identify/", data=json.dumps({"token": token}), content_type=FORM).json
+
+        for second in (1, 2, 3, 4, 5):  # used every second: alive past the 3 s idle limit
+            clock.advance(1)
+            assert identify(busy) == {"status": 1, "name": "root"}, second
+            assert client.get("/api/users/", headers={"token": busy}).status_code == 200
+        assert identify(idle_token) == {"status": 0, "name": ""}  # unused for 5 s: ended
+        assert client.get("/api/users/", headers={"token": idle_token}).status_code == 401
+        clock.advance(2.5)  # 7.5 s after the login
+        assert identify(busy) == {"status": 0, "name": ""}  # the hard bound
+        assert client.get("/api/users/", headers={"token": busy}).status_code == 401
+    finally:
+        app.config["ADMIN_TOKEN_IDLE_HOURS"], app.config["ADMIN_TOKEN_MAX_DAYS"] = idle, bound
+
+
+@pytest.mark.redis
+def test_admin_sessions_live_in_redis_when_there_is_one(app, client, redis_url, monkeypatch):
+    """Several server processes: the session's last use is shared through Redis, with
+    Redis's own expiry."""
+    from reedsailing.core import store
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "ADMIN_TOKEN_IDLE_HOURS", 3 / 3600)
+    factories.make_admin("root", "correct horse")
+    token = console_login(client)
+    session_key = f"admin-session:{_session_of(app, token)}"
+    time.sleep(1)
+    assert client.get("/api/users/", headers={"token": token}).status_code == 200  # renewed
+    assert 0 < store.redis_client().ttl(session_key) <= 3
+    time.sleep(3.5)  # unused longer than the idle time: Redis dropped the key
+    assert not store.redis_client().exists(session_key)
+    assert client.get("/api/users/", headers={"token": token}).status_code == 401
+
+
+def _session_of(app, token):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from reedsailing.security.auth import ADMIN_SALT
+
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=ADMIN_SALT).loads(token)["s"]
 
 
 def test_only_an_admin_registers_an_admin(client):
@@ -90,3 +196,35 @@ def test_create_admin_cli(app):
     assert prompted.exit_code == 0, prompted.output
     short = runner.invoke(args=["create-admin", "shorty", "--password", "123"])
     assert short.exit_code != 0
+
+
+def test_admins_create_list_reset_and_delete(app, client):
+    runner = app.test_cli_runner()
+    assert "no admins yet" in runner.invoke(args=["admins", "list"]).output
+    created = runner.invoke(
+        args=["admins", "create", "root", "--password", "first-pass", "--email", "r@buaa.edu.cn"]
+    )
+    assert created.exit_code == 0 and "admin 'root' created" in created.output
+    runner.invoke(args=["admins", "create", "clerk"], input="clerk-pass\nclerk-pass\n")
+    listing = runner.invoke(args=["admins", "list"]).output
+    assert "root" in listing and "r@buaa.edu.cn" in listing and "clerk" in listing
+
+    reset = runner.invoke(args=["admins", "reset-password", "root", "--password", "second-pass"])
+    assert reset.exit_code == 0, reset.output
+    login = {"username": "root", "password": "second-pass"}
+    assert client.post("/api/adminLogIn/", json=login).json["success"] == "true"
+    # the old password is refused (the console's 200 `success: "false"`, docs/api.md §6)
+    assert (
+        client.post("/api/adminLogIn/", json={**login, "password": "first-pass"}).json["success"] == "false"
+    )
+
+    assert (
+        runner.invoke(args=["admins", "reset-password", "nobody", "--password", "whatever1"]).exit_code == 1
+    )
+    assert runner.invoke(args=["admins", "reset-password", "root", "--password", "short"]).exit_code == 1
+
+    assert runner.invoke(args=["admins", "delete", "clerk"], input="n\n").exit_code == 1  # not confirmed
+    assert runner.invoke(args=["admins", "delete", "clerk", "--yes"]).exit_code == 0
+    last = runner.invoke(args=["admins", "delete", "root", "--yes"])
+    assert last.exit_code == 1 and "最后一个管理员" in last.output
+    assert [a.username for a in db.session.query(Admin)] == ["root"]

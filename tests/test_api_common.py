@@ -1,11 +1,14 @@
-"""Behaviour every route shares: paths, error shapes, the API document."""
+"""Behaviour every route shares: paths, error shapes, request bodies, headers behind a
+proxy, the API document."""
 
 import re
 
 import pytest
+from flask import request
 from openapi_spec_validator import validate
 
 from tests.factories import headers, make_admin, make_user
+from tests.support.apps import fresh_app
 
 
 def test_double_slash_and_missing_trailing_slash_answer_directly(client):
@@ -37,6 +40,40 @@ def test_responses_carry_a_request_id(client):
     assert re.fullmatch(r"[0-9a-f]{16}", response.headers["X-Request-ID"])
 
 
+def test_forwarded_host_is_not_trusted_and_hsts_only_over_https(app, restore_extensions):
+    proxied = fresh_app(app, TRUSTED_PROXY_COUNT=1)
+
+    @proxied.get("/probe/")
+    def probe():
+        return {"host": request.host, "secure": request.is_secure, "remote": request.remote_addr}
+
+    client = proxied.test_client()
+    forwarded = {
+        "X-Forwarded-Host": "evil.example",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "10.1.2.3",
+    }
+    answer = client.get("/probe/", headers=forwarded)
+    assert answer.json == {"host": "localhost", "secure": True, "remote": "10.1.2.3"}
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = client.get("/probe/")
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_security_headers_on_api_answers_and_pages(client):
+    for path in ("/api/health/", "/api/no-such-route/"):
+        answer = client.get(path)
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    for page in ("/apidocs/", "/charts/"):
+        answer = client.get(page)
+        assert answer.status_code == 200
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        # the pages' own scripts and styles still run (tests/test_browser.py)
+        assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
 def test_unexpected_errors_are_json_500_with_request_id(app):
     from config import TestConfig
     from reedsailing import create_app
@@ -55,9 +92,30 @@ def test_unexpected_errors_are_json_500_with_request_id(app):
     assert response.json["detail"] and response.json["request_id"]
 
 
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 40_000 + "1" + "}" * 40_000])
+def test_deeply_nested_json_is_a_400(client, body):
+    response = client.post("/api/userLogin/", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["detail"]
+
+
+def test_json_bodies_beyond_the_limit_are_refused_unread(client):
+    admin = make_admin()
+    body = '{"name": "' + "x" * 400_000 + '"}'
+    response = client.post(
+        "/api/activities/categories/", data=body, content_type="application/json", headers=headers(admin)
+    )
+    assert response.status_code == 413 and response.json["detail"]
+
+
 def test_show_follows_the_setting(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "SHOW_ALL", False)
     assert client.get("/api/show/").json == {"show": False}
+
+
+def test_show_flag_needs_no_token(client):
+    response = client.get("/api/show/")
+    assert response.status_code == 200
+    assert response.json == {"show": True}
 
 
 def test_health_reports_the_database(client):

@@ -23,6 +23,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 from tests.factories import headers, make_activity, make_admin, make_org, make_user  # noqa: E402
 
+# No process, but half a minute: left out of `make test-fast` with the process tests.
+pytestmark = pytest.mark.slow
+
 EXAMPLES_PER_OPERATION = 8
 TIME_BUDGET_SECONDS = 75  # then each remaining operation still gets 2 examples
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

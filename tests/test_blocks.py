@@ -13,6 +13,7 @@ from tests.factories import (
     make_org,
     make_user,
 )
+from tests.support.apps import limited_app
 
 
 def test_blocks_read_by_anyone_logged_in(client):
@@ -164,3 +165,44 @@ def test_addresses(client, count_queries):
     assert client.delete(url, headers=headers(admin)).status_code == 204
     assert db.session.get(Address, created.json["id"]) is None
     assert client.delete(url, headers=headers(admin)).status_code == 404
+
+
+def test_only_verified_students_add_categories_and_addresses(client):
+    unverified, verified = make_user(verified=False), make_user()
+    address = {"name": "新主楼", "longitude": "116.347256", "latitude": "39.981891"}
+    assert (
+        client.post(
+            "/api/activities/categories/", json={"name": "桌游"}, headers=headers(unverified)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/activities/addresses/", json=address, headers=headers(unverified)).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/activities/categories/", json={"name": "桌游"}, headers=headers(verified)
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post("/api/activities/addresses/", json=address, headers=headers(verified)).status_code == 201
+    )
+
+
+def test_shared_list_writes_are_rate_limited(app, restore_extensions):
+    limited = limited_app(
+        app,
+        RATELIMIT_SHARED_WRITES_PER_USER="2/minute",
+    )
+    client = limited.test_client()
+    with limited.app_context():
+        student_headers = headers(make_user())
+    statuses = [
+        client.post(
+            "/api/activities/categories/", json={"name": f"分类{i}"}, headers=student_headers
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [201, 201, 429]

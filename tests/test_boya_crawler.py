@@ -206,6 +206,7 @@ def test_html_to_text():
     assert html_to_text(html) == "第一行\n第二行\n<三>& 四"
 
 
+@pytest.mark.slow
 def test_crawler_imports_neither_flask_nor_a_database():
     code = (
         "import sys, crawler; "

@@ -179,15 +179,13 @@ def test_a_join_changes_no_activity_answer_and_keeps_the_cache(client, app, camp
     assert fetch_all(client, campus) == before == rendered(client, campus, app)
 
 
-def test_status_partition_moves_an_activity_when_it_begins(client, campus):
+def test_status_partition_moves_an_activity_when_it_begins(client, campus, clock):
     org, reader = campus["org"], campus["reader"]
     soon = make_activity(org=org, name="马上开始", begin=now() + timedelta(seconds=3))
     path = f"/api/organizations/activities/status/{org.id}/"
     first = client.get(path, headers=headers(reader)).json
     assert soon.id in [item["id"] for item in first["unstart"]]
-    import time
-
-    time.sleep(3.5)
+    clock.advance(3.5)
     second = client.get(path, headers=headers(reader)).json
     assert soon.id in [item["id"] for item in second["cur"]]
 

@@ -209,6 +209,7 @@ def full_redis():
         process.wait(10)
 
 
+@pytest.mark.slow  # starts a redis-server
 def test_a_full_redis_renders_every_read(client, app, campus, full_redis, monkeypatch):
     """Audit item 2: OOM from a full Redis was not caught and every miss answered 500."""
     monkeypatch.setitem(app.config, "REDIS_URL", full_redis)

@@ -4,7 +4,6 @@ data, ids and numbers as strings, a GET's data JSON-encoded into the query strin
 lowercase `token` header."""
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,21 +14,11 @@ from reedsailing.extensions import db
 from reedsailing.models import Activity, Block, OrgApplication
 from reedsailing.models.blocks import CLUB
 from tests import factories
-from tests.clients_support import FORM, fill_body, fill_path, load_calls, read
+from tests.clients_support import FORM, console_login, fill_body, fill_path, load_calls, read
 
 CALLS = load_calls("console-calls.json")
 BY_NAME = {call["name"]: call for call in CALLS}
 SECONDS = "%Y-%m-%dT%H:%M:%S"  # the console's laydate format
-
-
-def console_login(client, username="root", password="correct horse"):
-    response = client.post(
-        "/api/adminLogIn/",
-        data=json.dumps({"username": username, "password": password}, separators=(",", ":")),
-        content_type=FORM,
-    )
-    assert response.status_code == 200, response.json
-    return response.json["token"]
 
 
 @pytest.fixture
@@ -176,35 +165,6 @@ def test_wrong_credentials_answer_200_success_false(client, world):
     assert good.json["success"] == "true" and good.json["token"]
 
 
-# ---- item 3: sessions renew on use, up to a hard bound ----------------------------------
-
-
-def test_admin_sessions_renew_on_use_until_the_hard_bound(app, client):
-    factories.make_admin("root", "correct horse")
-    idle, bound = app.config["ADMIN_TOKEN_IDLE_HOURS"], app.config["ADMIN_TOKEN_MAX_DAYS"]
-    app.config["ADMIN_TOKEN_IDLE_HOURS"] = 3 / 3600  # 3 s without use ends a session
-    app.config["ADMIN_TOKEN_MAX_DAYS"] = 6 / 86400  # 6 s after login, however busy
-    try:
-        busy = console_login(client)
-        idle_token = console_login(client)
-        start = time.monotonic()
-
-        def identify(token):
-            return client.post("/api/identify/", data=json.dumps({"token": token}), content_type=FORM).json
-
-        for second in (1, 2, 3, 4, 5):  # used every second: alive past the 3 s idle limit
-            time.sleep(max(0, start + second - time.monotonic()))
-            assert identify(busy) == {"status": 1, "name": "root"}, second
-            assert client.get("/api/users/", headers={"token": busy}).status_code == 200
-        assert identify(idle_token) == {"status": 0, "name": ""}  # unused for 5 s: ended
-        assert client.get("/api/users/", headers={"token": idle_token}).status_code == 401
-        time.sleep(max(0, start + 7.5 - time.monotonic()))
-        assert identify(busy) == {"status": 0, "name": ""}  # the hard bound
-        assert client.get("/api/users/", headers={"token": busy}).status_code == 401
-    finally:
-        app.config["ADMIN_TOKEN_IDLE_HOURS"], app.config["ADMIN_TOKEN_MAX_DAYS"] = idle, bound
-
-
 # ---- item 5: an activity of an organization block, without an organization -------------
 
 
@@ -248,30 +208,3 @@ def test_registration_stays_closed_to_the_sign_up_page(client, world):
     answer = send(client, BY_NAME["register"], world)
     assert answer.status_code == 401  # the page: 当前未开启超级管理员注册功能
     assert db.session.scalars(select(Block)).all()  # nothing else changed
-
-
-@pytest.mark.redis
-def test_admin_sessions_live_in_redis_when_there_is_one(app, client, redis_url, monkeypatch):
-    """Several server processes: the session's last use is shared through Redis, with
-    Redis's own expiry."""
-    from reedsailing.core import store
-
-    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
-    monkeypatch.setitem(app.config, "ADMIN_TOKEN_IDLE_HOURS", 3 / 3600)
-    factories.make_admin("root", "correct horse")
-    token = console_login(client)
-    session_key = f"admin-session:{_session_of(app, token)}"
-    time.sleep(1)
-    assert client.get("/api/users/", headers={"token": token}).status_code == 200  # renewed
-    assert 0 < store.redis_client().ttl(session_key) <= 3
-    time.sleep(3.5)  # unused longer than the idle time: Redis dropped the key
-    assert not store.redis_client().exists(session_key)
-    assert client.get("/api/users/", headers={"token": token}).status_code == 401
-
-
-def _session_of(app, token):
-    from itsdangerous import URLSafeTimedSerializer
-
-    from reedsailing.security.auth import ADMIN_SALT
-
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=ADMIN_SALT).loads(token)["s"]

@@ -23,6 +23,21 @@ def test_production_database_without_secret_key_refuses_to_start():
         create_app(Production)
 
 
+def test_development_login_refuses_to_start_on_a_production_database(app, restore_extensions):
+    production = {
+        "TESTING": False,
+        "SQLALCHEMY_DATABASE_URI": "mysql+pymysql://reedsailing@127.0.0.1:1/reedsailing",
+        "SECRET_KEY": "a-configured-secret",
+        "WECHAT_APPID": "",
+    }
+    with pytest.raises(RuntimeError, match="WECHAT_APPID.*ALLOW_DEV_LOGIN"):
+        create_app(type("Production", (Config,), production))
+    allowed = create_app(type("Allowed", (Config,), {**production, "ALLOW_DEV_LOGIN": True}))
+    assert allowed.config["ALLOW_DEV_LOGIN"] is True
+    wechat_app = create_app(type("WithWeChat", (Config,), {**production, "WECHAT_APPID": "wx-real"}))
+    assert wechat_app.config["WECHAT_APPID"] == "wx-real"
+
+
 def test_embedded_quick_start_generates_and_keeps_a_secret_key(tmp_path, monkeypatch):
     import reedsailing
 

@@ -10,6 +10,9 @@ from config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTING = re.compile(r"\benv(?:_bool|_int|_float|_list|_choice)?\(\s*\"([A-Z][A-Z0-9_]*)\"")
+# The deployment's checks run nginx, bash and server processes; its quick file checks go
+# with them, out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def settings():

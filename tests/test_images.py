@@ -2,6 +2,7 @@
 
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -36,6 +37,22 @@ def upload(client, url, principal, data, filename="a.png"):
         headers=headers(principal),
         content_type="multipart/form-data",
     )
+
+
+def jpeg_bytes(size=(64, 48), exif=None):
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90, **({"exif": exif} if exif is not None else {}))
+    return buffer.getvalue()
+
+
+def gif_bomb(size=(1000, 1000), frames=40):
+    images = [Image.new("P", size, color=index % 2) for index in range(frames)]
+    for image in images:
+        image.putpalette([0, 0, 0, 255, 255, 255] * 128)
+    buffer = io.BytesIO()
+    images[0].save(buffer, "GIF", save_all=True, append_images=images[1:], duration=50, loop=0)
+    return buffer.getvalue()
 
 
 def test_manager_uploads_org_avatar_served_publicly_and_replaced(app, client):
@@ -155,6 +172,64 @@ def test_oversized_images_are_refused(app, client, monkeypatch):
     assert files_in(app, "orgs") == before
 
 
+def test_animated_image_bombs_are_refused_before_decoding(app, client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    bomb = gif_bomb()
+    assert len(bomb) < app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    before = files_in(app, "orgs")
+    started = time.monotonic()
+    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, bomb, filename="a.gif")
+    assert response.status_code == 400 and "动图" in response.json["detail"]
+    assert time.monotonic() - started < 2
+    assert files_in(app, "orgs") == before
+
+
+def test_a_small_animation_stays_animated(client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    response = upload(
+        client, f"/api/organizations/{org.id}/avatar/", owner, gif_bomb((64, 64), 10), filename="a.gif"
+    )
+    assert response.status_code == 200
+    served = client.get(response.json["img"].replace("http://testserver", ""))
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.format == "GIF" and image.n_frames == 10
+
+
+def test_phone_originals_are_scaled_down_and_lose_their_exif(app, client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
+    gps = exif.get_ifd(0x8825)
+    gps[2] = (39.0, 58.0, 53.0)  # GPSLatitude
+    gps[4] = (116.0, 20.0, 50.0)  # GPSLongitude
+    original = jpeg_bytes((4000, 3000), exif=exif.tobytes())
+    with Image.open(io.BytesIO(original)) as sent:
+        assert sent.getexif().get_ifd(0x8825)
+    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, original)
+    assert response.status_code == 200
+    served = client.get(response.json["img"].replace("http://testserver", ""))
+    with Image.open(io.BytesIO(served.data)) as stored:
+        assert stored.format == "JPEG"
+        assert stored.size == (1440, 1920)  # upright, longest side UPLOAD_MAX_SIDE
+        assert not stored.getexif()  # no GPS, no maker, no orientation left
+        assert b"PhoneMaker" not in served.data
+
+
+def test_too_large_uploads_get_a_toast_text(app, client):
+    owner = make_user()
+    org = make_org(owner=owner)
+    limit = app.config["MAX_UPLOAD_MB"]
+    assert limit >= 10  # phone originals fit
+    body = b"\xff\xd8" + os.urandom(int((limit + 1) * 1024 * 1024))
+    response = upload(client, f"/api/organizations/{org.id}/avatar/", owner, body)
+    assert response.status_code == 413
+    assert response.json["detail"] == f"图片过大，请选择不超过 {limit:g} MB 的图片。"
+
+
 def test_upload_input_and_roles(client):
     owner, stranger, manager = make_user(), make_user(), make_user()
     org = make_org(owner=owner, managers=[manager])
@@ -197,6 +272,37 @@ def test_activity_avatar_upload_and_removal(app, client):
         upload(client, f"/api/activities/{org_activity.id}/avatar/", manager, image_bytes()).status_code
         == 200
     )
+
+
+def test_avatar_urls_never_delete_another_organizations_file(app, client):
+    alice, mallory = make_user(), make_user()
+    victim, own = make_org(owner=alice), make_org(owner=mallory)
+    uploaded = upload(client, f"/api/organizations/{victim.id}/avatar/", alice, jpeg_bytes())
+    assert uploaded.status_code == 200
+    victim_url = uploaded.json["img"]
+    victim_file = victim_url.rsplit("/", 1)[1]
+    # Mallory points her organization's avatar at Alice's file, then replaces it.
+    pointed = client.put(
+        f"/api/organizations/{own.id}/", json={"avatar": victim_url}, headers=headers(mallory)
+    )
+    assert pointed.status_code == 200
+    assert upload(client, f"/api/organizations/{own.id}/avatar/", mallory, jpeg_bytes()).status_code == 200
+    assert (
+        client.put(
+            f"/api/organizations/{own.id}/", json={"avatar": None}, headers=headers(mallory)
+        ).status_code
+        == 200
+    )
+    # ... and does the same through an activity's picture.
+    activity = make_activity(owner=mallory, avatar=victim_url)
+    assert (
+        client.delete(f"/api/activities/{activity.id}/avatar/", headers=headers(mallory)).status_code == 204
+    )
+    assert victim_file in files_in(app, "orgs")
+    assert client.get(f"/uploads/orgs/{victim_file}").status_code == 200
+    # Alice's own replacement still removes her old file.
+    assert upload(client, f"/api/organizations/{victim.id}/avatar/", alice, jpeg_bytes()).status_code == 200
+    assert victim_file not in files_in(app, "orgs")
 
 
 def test_served_uploads_only_accept_safe_names(client):
@@ -260,6 +366,16 @@ def test_wechat_qr_code_and_wechat_errors(app, client, fake_wechat):
         and call["scene"] == "orgId=3"
         and call["width"] == 430
     )
+
+
+def test_the_web_process_fetches_an_access_token_itself_and_reuses_it(client, fake_wechat):
+    user = make_user()
+    assert wechat.stored_access_token() is None  # no scheduler has run
+    for path in ("pages/index/index", "pages/act/act?id=1", "pages/act/act?id=2"):
+        response = client.post("/api/qrcode/", json={"path": path}, headers=headers(user))
+        assert response.status_code == 200, response.json
+    assert fake_wechat.tokens_issued == 1
+    assert store.get_value(wechat.ACCESS_TOKEN_KEY) == "access-token-1"
 
 
 def test_admin_charts(client, count_queries):

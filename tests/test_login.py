@@ -109,14 +109,13 @@ def test_token_signed_with_another_key_is_refused(client):
     assert response.status_code == 401
 
 
-def test_token_expires_after_token_ttl_days(client, app, monkeypatch):
+def test_token_expires_after_token_ttl_days(client, app, clock):
     user = make_user()
     token_headers = headers(user)
     assert client.get(f"/api/users/{user.id}/", headers=token_headers).status_code == 200
-    monkeypatch.setitem(app.config, "TOKEN_TTL_DAYS", 0)
-    import time
-
-    time.sleep(1.1)
+    clock.advance(days=app.config["TOKEN_TTL_DAYS"])
+    assert client.get(f"/api/users/{user.id}/", headers=token_headers).status_code == 200
+    clock.advance(1)
     assert client.get(f"/api/users/{user.id}/", headers=token_headers).status_code == 401
 
 

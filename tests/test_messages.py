@@ -1,30 +1,27 @@
-"""Notices over Socket.IO and REST: who may connect, what each user receives, read state."""
+"""Notices over Socket.IO and REST: who may connect, what each user receives, read state,
+and the mails that go with them."""
 
+import os
+import socket
+import subprocess
+import sys
 import time
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from config import Config
 from reedsailing.extensions import db, socketio
 from reedsailing.messages import texts
 from reedsailing.messages.services import notify
 from reedsailing.models import Delivery, Notice, User
 from reedsailing.security import auth
 from tests.factories import headers, make_activity, make_admin, make_org, make_user
+from tests.support.realtime import connect, events
+from tests.support.server import ROOT
+from tests.support.smtp_sink import SmtpSink
 
 NOTICE_KEYS = {"id", "type", "time", "content", "act", "org"}
-
-
-def connect(app, client, user=None, token=None, **kwargs):
-    if token is None and user is not None:
-        token = auth.issue_user_token(user)
-    return socketio.test_client(
-        app, auth={"token": token} if token is not None else None, flask_test_client=client, **kwargs
-    )
-
-
-def events(sio, name):
-    return [event["args"][0] for event in sio.get_received() if event["name"] == name]
 
 
 def tell(user_ids, notice_type=texts.ACT_STARTING, **kwargs):
@@ -197,6 +194,48 @@ def test_push_after_rest_read_keeps_list_in_sync(app, client):
     assert [[n["id"] for n in lst] for lst in events(sio, "notifications")] == [[second.id]]
 
 
+SILENT_REDIS_PUSH = """
+import sys, time
+from config import TestConfig
+from reedsailing import create_app
+from reedsailing.messages.services import push
+
+class Settings(TestConfig):
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    REDIS_URL = f"redis://127.0.0.1:{sys.argv[1]}/0"
+    REDIS_SOCKET_TIMEOUT_SECONDS = 0.5
+
+app = create_app(Settings)
+with app.app_context():
+    started = time.monotonic()
+    push({"id": 1, "type": 1, "content": "x"}, list(range(1, 31)))
+    print(round(time.monotonic() - started, 2))
+"""
+
+
+@pytest.mark.slow
+def test_a_redis_that_never_answers_cannot_hang_a_notice():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # connections complete in the backlog; nothing is ever read or answered
+    try:
+        env = {**os.environ, "LOG_LEVEL": "CRITICAL"}
+        env.pop("DATABASE_URL", None)
+        result = subprocess.run(
+            [sys.executable, "-c", SILENT_REDIS_PUSH, str(silent.getsockname()[1])],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        # one notice to 30 students: one publish, bounded by the 0.5 s timeout (and a retry)
+        assert float(result.stdout.strip().splitlines()[-1]) < 5
+    finally:
+        silent.close()
+
+
 # --- client events ------------------------------------------------------------------
 
 
@@ -340,3 +379,39 @@ def test_rolled_back_notice_is_not_mailed(app, smtp_sink):
     db.session.rollback()
     make_user()  # a later commit
     assert smtp_sink.wait_for(1, timeout=0.3) == []
+
+
+EXITING_SENDER = """
+import sys
+from config import TestConfig
+from reedsailing import create_app
+from reedsailing.integrations.mail import send_many_in_background
+
+class Settings(TestConfig):
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = int(sys.argv[1])
+
+app = create_app(Settings)
+with app.app_context():
+    # What the after-commit hook of a notice with mails does; then the CLI returns.
+    send_many_in_background([(f"s{i}@buaa.edu.cn", "课程提醒", "正文") for i in range(30)])
+"""
+
+
+@pytest.mark.slow
+def test_mails_of_a_committed_notice_are_sent_before_a_clean_exit():
+    sink = SmtpSink().start()
+    try:
+        env = {**os.environ, "LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        subprocess.run(
+            [sys.executable, "-c", EXITING_SENDER, str(sink.port)], cwd=ROOT, env=env, check=True, timeout=60
+        )
+        assert len(sink.messages) == 30
+    finally:
+        sink.stop()
+
+
+def test_mail_defaults_to_submission_with_starttls():
+    assert (Config.MAIL_PORT, Config.MAIL_USE_TLS, Config.MAIL_USE_SSL) == (587, True, False)

@@ -5,7 +5,6 @@ TEST_DATABASE_URL is set, otherwise a SQLite file all the processes open."""
 
 import subprocess
 import sys
-import threading
 import uuid
 
 import pytest
@@ -15,46 +14,10 @@ import socketio as socketio_client
 from config import TestConfig
 from reedsailing.security import auth
 from tests.factories import make_activity, make_user
-from tests.support.notifying import NotifyingServerProcess
+from tests.support.notifying import NON_SERVER_SCRIPT, Inbox, NotifyingServerProcess
 from tests.support.server import ROOT, ServerProcess
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(120)]
-
-WAIT_SECONDS = 10
-
-# What the scheduler does: its own app (REDIS_URL from the environment), notify, commit.
-NON_SERVER_SCRIPT = """
-import sys
-from reedsailing import create_app
-from reedsailing.extensions import db
-from reedsailing.messages import texts
-from reedsailing.messages.services import notify
-from reedsailing.models import Activity
-
-app = create_app()
-with app.app_context():
-    assert app.config["REDIS_URL"]
-    notify(texts.ACT_STARTING, [int(sys.argv[1])], activity=db.session.get(Activity, int(sys.argv[2])))
-    db.session.commit()
-"""
-
-
-class Inbox:
-    """What one python-socketio client received, with a bounded wait."""
-
-    def __init__(self):
-        self.events = []
-        self.changed = threading.Condition()
-
-    def add(self, name, payload):
-        with self.changed:
-            self.events.append((name, payload))
-            self.changed.notify_all()
-
-    def wait_for(self, predicate, timeout=WAIT_SECONDS):
-        with self.changed:
-            self.changed.wait_for(lambda: any(predicate(n, p) for n, p in self.events), timeout=timeout)
-            return [(n, p) for n, p in self.events if predicate(n, p)]
 
 
 @pytest.fixture

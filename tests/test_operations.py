@@ -1,5 +1,5 @@
-"""What an operator and an admin at the command line use: `admins`, `doctor`, `openapi`,
-the protected /metrics, the access log and the settings that name themselves."""
+"""What an operator uses (docs/operations.md): `doctor`, `openapi`, the protected
+/metrics, the access log, Sentry and the settings that name themselves."""
 
 import json
 import logging
@@ -7,46 +7,9 @@ import logging
 import pytest
 
 import config
-from reedsailing.extensions import db
-from reedsailing.models import Admin
 from reedsailing.ops.observability import JsonFormatter, init_sentry
 from tests.factories import headers, make_user
 from tests.support.server import ROOT
-
-# -- admins ------------------------------------------------------------------------------
-
-
-def test_admins_create_list_reset_and_delete(app, client):
-    runner = app.test_cli_runner()
-    assert "no admins yet" in runner.invoke(args=["admins", "list"]).output
-    created = runner.invoke(
-        args=["admins", "create", "root", "--password", "first-pass", "--email", "r@buaa.edu.cn"]
-    )
-    assert created.exit_code == 0 and "admin 'root' created" in created.output
-    runner.invoke(args=["admins", "create", "clerk"], input="clerk-pass\nclerk-pass\n")
-    listing = runner.invoke(args=["admins", "list"]).output
-    assert "root" in listing and "r@buaa.edu.cn" in listing and "clerk" in listing
-
-    reset = runner.invoke(args=["admins", "reset-password", "root", "--password", "second-pass"])
-    assert reset.exit_code == 0, reset.output
-    login = {"username": "root", "password": "second-pass"}
-    assert client.post("/api/adminLogIn/", json=login).json["success"] == "true"
-    # the old password is refused (the console's 200 `success: "false"`, docs/api.md §6)
-    assert (
-        client.post("/api/adminLogIn/", json={**login, "password": "first-pass"}).json["success"] == "false"
-    )
-
-    assert (
-        runner.invoke(args=["admins", "reset-password", "nobody", "--password", "whatever1"]).exit_code == 1
-    )
-    assert runner.invoke(args=["admins", "reset-password", "root", "--password", "short"]).exit_code == 1
-
-    assert runner.invoke(args=["admins", "delete", "clerk"], input="n\n").exit_code == 1  # not confirmed
-    assert runner.invoke(args=["admins", "delete", "clerk", "--yes"]).exit_code == 0
-    last = runner.invoke(args=["admins", "delete", "root", "--yes"])
-    assert last.exit_code == 1 and "最后一个管理员" in last.output
-    assert [a.username for a in db.session.query(Admin)] == ["root"]
-
 
 # -- doctor ------------------------------------------------------------------------------
 
@@ -171,6 +134,7 @@ sentry_sdk.flush(10)
 """
 
 
+@pytest.mark.slow
 def test_with_a_dsn_an_unhandled_error_reaches_the_error_service():
     """A real sentry-sdk in its own process sends the 500's exception to a local sink."""
     import gzip
@@ -222,6 +186,7 @@ print(metrics_text()[0].decode())
 """
 
 
+@pytest.mark.slow
 def test_multiprocess_mode_adds_up_the_scheduler_and_the_web_processes(tmp_path):
     """With PROMETHEUS_MULTIPROC_DIR, a job run counted by one process (the scheduler)
     shows in another process's /metrics text."""

@@ -3,9 +3,20 @@
 from sqlalchemy import select
 
 from reedsailing.extensions import db
+from reedsailing.messages import texts
 from reedsailing.models import Activity, Organization, OrgManager
-from reedsailing.models.blocks import UNION
-from tests.factories import follow, headers, make_activity, make_admin, make_org, make_user
+from reedsailing.models.blocks import CLUB, UNION
+from tests.acts_support import fmt, notice_types_of
+from tests.factories import (
+    follow,
+    headers,
+    join,
+    make_activity,
+    make_address,
+    make_admin,
+    make_org,
+    make_user,
+)
 from tests.test_orgs_applications import notices_of
 
 ORG_KEYS = {"id", "name", "description", "create_time", "avatar", "owner", "block"}
@@ -119,6 +130,15 @@ def test_admin_creates_and_deletes_orgs(client):
     assert client.delete(f"/api/organizations/{org_id}/", headers=headers(admin)).status_code == 404
 
 
+def test_deleting_an_organization_tells_its_participants(client):
+    admin = make_admin()
+    org = make_org()
+    fan = make_user()
+    join(make_activity(org=org), fan)
+    assert client.delete(f"/api/organizations/{org.id}/", headers=headers(admin)).status_code in (200, 204)
+    assert texts.ACT_CANCEL in notice_types_of(fan)
+
+
 def test_transfer_ownership(client):
     owner, heir, manager, unverified = make_user(), make_user(), make_user(), make_user(verified=False)
     org = make_org(owner=owner, managers=[manager], name="棋社")
@@ -217,6 +237,40 @@ def test_managers_added_listed_and_removed(client, count_queries):
         client.delete(f"/api/organizations/managers/?user=x&org={org.id}", headers=headers(owner)).status_code
         == 400
     )
+
+
+def test_a_removed_manager_loses_control_of_the_activities_they_published(client):
+    owner, manager, participant = make_user(), make_user(), make_user()
+    org = make_org(owner=owner, managers=[manager], block_id=CLUB)
+    activity = make_activity(org=org, owner=manager)
+    join(activity, participant)
+    removed = client.delete(
+        f"/api/organizations/managers/?user={manager.id}&org={org.id}", headers=headers(owner)
+    )
+    assert removed.status_code == 200
+    as_manager = headers(manager)
+    begin = activity.begin_time
+    edit = {
+        "name": "改名",
+        "begin_time": fmt(begin),
+        "end_time": fmt(activity.end_time),
+        "contain": 10,
+        "location": make_address().id,
+        "block": CLUB,
+    }
+    assert client.put(f"/api/activities/{activity.id}/", json=edit, headers=as_manager).status_code == 403
+    assert client.get(f"/api/activities/{activity.id}/participants/", headers=as_manager).status_code == 403
+    kick = f"/api/activities/participants/?person={participant.id}&act={activity.id}&operator={manager.id}"
+    assert client.delete(kick, headers=as_manager).status_code == 403
+    assert client.delete(f"/api/activities/{activity.id}/", headers=as_manager).status_code == 403
+    relation = client.post(
+        "/api/userActRelation/", json={"user": manager.id, "act": activity.id}, headers=as_manager
+    )
+    assert relation.json["isOwner"] is True and relation.json["isManager"] is False
+    # The activity stays the organization's; its managers keep control.
+    assert client.put(f"/api/activities/{activity.id}/", json=edit, headers=headers(owner)).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).org_id == org.id
 
 
 def test_managed_orgs_of_a_user(client, count_queries):

@@ -14,24 +14,9 @@ from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation, User
 from reedsailing.security import auth
 from tests.factories import make_activity
-from tests.support.server import ServerProcess
 
 PLACES = 50
 JOINERS = 200
-
-
-@pytest.fixture
-def server(app):
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri in ("sqlite://", "sqlite:///:memory:"):
-        pytest.skip("needs a database file or server shared with the server process")
-    process = ServerProcess(
-        {"DATABASE_URL": uri, "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
-    ).start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 @pytest.mark.slow

@@ -15,14 +15,15 @@ import socketio as socketio_client
 from config import TestConfig
 from reedsailing.security import auth
 from tests.factories import make_activity, make_user
+from tests.support.notifying import NON_SERVER_SCRIPT, Inbox
 from tests.support.server import ROOT, ServerProcess
-from tests.test_messages_processes import NON_SERVER_SCRIPT, Inbox
+
+pytestmark = pytest.mark.slow  # every test starts `python wsgi.py` or `manage.py`
 
 MODES = ["eventlet", "gevent", "threading"]
 
 
 @pytest.mark.redis
-@pytest.mark.slow
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("transport", ["websocket", "polling"])

@@ -13,7 +13,6 @@ from reedsailing.extensions import db
 from reedsailing.models import Activity, Delivery, JoinRequest, Notice, Participation, User
 from reedsailing.security import auth
 from tests.factories import make_activity
-from tests.test_participation_concurrency import server  # noqa: F401 - the fixture
 
 JOIN = "/api/activities/participants/"
 
@@ -61,7 +60,7 @@ def _rows(act_id):
 
 
 @pytest.mark.slow
-def test_200_concurrent_joins_fill_the_places_and_queue_the_rest(server):  # noqa: F811
+def test_200_concurrent_joins_fill_the_places_and_queue_the_rest(server):
     act_id = make_activity(contain=50).id
     jobs = _students("line", 200)
 
@@ -80,7 +79,7 @@ def test_200_concurrent_joins_fill_the_places_and_queue_the_rest(server):  # noq
 
 
 @pytest.mark.slow
-def test_concurrent_leaves_promote_exactly_as_many_as_left(server):  # noqa: F811
+def test_concurrent_leaves_promote_exactly_as_many_as_left(server):
     act_id = make_activity(contain=30).id
     members = _students("member", 30)
     line = _students("waiter", 40)

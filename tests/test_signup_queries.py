@@ -1,5 +1,5 @@
-"""The organizers' lists of issue 15 cost a fixed number of SQL statements whatever
-their length (docs/signup.md): waiting list, join requests, attendance, sign-up sheet."""
+"""The organizers' lists cost a fixed number of SQL statements whatever their length
+(docs/signup.md): waiting list, join requests, attendance, sign-up sheet."""
 
 from reedsailing.extensions import db
 from reedsailing.models import Attendance, JoinRequest

@@ -11,7 +11,7 @@ from reedsailing.models import Activity, JoinRequest, Participation
 from reedsailing.models.blocks import CLUB
 from tests.acts_support import fmt, notices_of
 from tests.factories import headers, join, make_activity, make_address, make_admin, make_org, make_user
-from tests.test_messages import connect, events
+from tests.support.realtime import connect, events
 
 JOIN = "/api/activities/participants/"
 

@@ -1,10 +1,13 @@
-"""Who may read or change which user; admin-only routes."""
+"""Who may read or change which user, who sees a contact; admin-only routes, deleting users."""
 
 import pytest
 
 from reedsailing.extensions import db
-from reedsailing.models import User
-from tests.factories import headers, make_admin, make_user
+from reedsailing.messages import texts
+from reedsailing.models import Activity, Organization, User
+from reedsailing.models.blocks import CLUB
+from tests.acts_support import notice_types_of
+from tests.factories import headers, join, make_activity, make_admin, make_comment, make_org, make_user
 
 USER_FIELDS = {"id", "name", "avatar", "email", "sign", "contact", "follow_boya"}
 
@@ -14,6 +17,13 @@ def test_own_profile_shows_the_whole_email(client):
     body = client.get(f"/api/users/{user.id}", headers=headers(user)).json
     assert set(body) == USER_FIELDS
     assert body["email"] == "zhangsan@buaa.edu.cn"
+
+
+def test_user_reads_own_profile_without_trailing_slash(client):
+    user = make_user(name="张三")
+    response = client.get(f"/api/users/{user.id}", headers=headers(user))
+    assert response.status_code == 200
+    assert response.json["name"] == "张三"
 
 
 def test_another_users_email_is_masked_and_openid_never_shown(client):
@@ -27,6 +37,28 @@ def test_admin_sees_the_whole_email(client):
     other = make_user(email="zhangsan@buaa.edu.cn")
     body = client.get(f"/api/users/{other.id}/", headers=headers(make_admin())).json
     assert body["email"] == "zhangsan@buaa.edu.cn"
+
+
+def test_contact_is_seen_only_by_the_user_admins_and_their_activities_managers(client):
+    student = make_user(contact="13800000000")
+    stranger, organiser, admin = make_user(), make_user(), make_admin()
+    activity = make_activity(owner=organiser)
+    make_comment(make_activity(), student)
+
+    def contact_seen_by(principal):
+        return client.get(f"/api/users/{student.id}/", headers=headers(principal)).json["contact"]
+
+    assert contact_seen_by(stranger) is None
+    assert contact_seen_by(organiser) is None  # not before the student joins
+    assert contact_seen_by(student) == contact_seen_by(admin) == "13800000000"
+    join(activity, student)
+    assert contact_seen_by(organiser) == "13800000000"
+    assert contact_seen_by(stranger) is None
+    people = client.get(f"/api/activities/{activity.id}/participants/", headers=headers(organiser)).json
+    assert people[0]["person"]["contact"] == "13800000000"
+    assert "13800000000" not in client.post(
+        "/api/activities/search/", json={}, headers=headers(stranger)
+    ).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -150,3 +182,39 @@ def test_deleting_a_user_gives_their_places_back(client):
     assert response.json == {"number": 1}
     db.session.refresh(activity)
     assert activity.joined_count == 1
+
+
+def test_deleting_an_organization_owner_is_refused_until_ownership_moves(client):
+    admin, owner, heir = make_admin(), make_user(), make_user()
+    org = make_org(owner=owner, managers=[heir])
+    activity = make_activity(org=org)
+    refused = client.delete(f"/api/users/{owner.id}/", headers=headers(admin))
+    assert refused.status_code == 409 and org.name in refused.json["detail"]
+    assert db.session.get(Activity, activity.id) is not None
+    moved = client.post(
+        f"/api/organizations/owner/{org.id}/", json={"owner": heir.id}, headers=headers(admin)
+    )
+    assert moved.status_code in (200, 201), moved.json
+    assert client.delete(f"/api/users/{owner.id}/", headers=headers(admin)).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Organization, org.id) is not None
+    kept = db.session.get(Activity, activity.id)
+    assert kept is not None and kept.owner_id == heir.id
+
+
+def test_deleting_a_user_keeps_organization_activities_and_tells_participants(client):
+    admin, owner, leaver = make_admin(), make_user(), make_user()
+    org = make_org(owner=owner, managers=[leaver], block_id=CLUB)
+    org_activity = make_activity(org=org, owner=leaver)
+    own_activity = make_activity(owner=leaver)
+    fan, friend = make_user(), make_user()
+    join(org_activity, fan)
+    join(own_activity, friend)
+    own_id = own_activity.id
+    assert client.delete(f"/api/users/{leaver.id}/", headers=headers(admin)).status_code == 204
+    db.session.expire_all()
+    kept = db.session.get(Activity, org_activity.id)
+    assert kept is not None and kept.owner_id == owner.id and kept.org_id == org.id
+    assert db.session.get(Activity, own_id) is None
+    assert texts.ACT_CANCEL in notice_types_of(friend)
+    assert texts.ACT_CANCEL not in notice_types_of(fan)

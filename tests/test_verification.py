@@ -1,5 +1,6 @@
 """Mail verification through a real SMTP sink (aiosmtpd on loopback)."""
 
+import logging
 import re
 from datetime import timedelta
 
@@ -142,6 +143,15 @@ def test_without_mail_server_the_code_is_logged(client, caplog):
     user = make_user(verified=False)
     assert send(client, user).status_code == 200
     assert "zhangsan@buaa.edu.cn" in caplog.text
+
+
+def test_verification_codes_are_not_logged_for_real_accounts(client, fake_wechat, caplog):
+    caplog.set_level(logging.DEBUG)
+    student = make_user(verified=False)
+    sent = client.post("/api/sendVerify/", json={"email": "someone@buaa.edu.cn"}, headers=headers(student))
+    assert sent.status_code == 200
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "someone@buaa.edu.cn" in logged and "验证码是" not in logged
 
 
 def test_user_register_sets_name_and_avatar_of_the_caller_only(client):

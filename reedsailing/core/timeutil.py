@@ -7,9 +7,15 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
 
+def precise_now():
+    """The current Beijing wall-clock time, naive, with microseconds. now() reads the
+    clock only through here, so tests/conftest.py's `clock` fixture can move it."""
+    return datetime.now(BEIJING).replace(tzinfo=None)
+
+
 def now():
     """The current Beijing wall-clock time, naive, whole seconds."""
-    return datetime.now(BEIJING).replace(tzinfo=None, microsecond=0)
+    return precise_now().replace(microsecond=0)
 
 
 def format_time(value):

@@ -21,7 +21,7 @@ import time
 from functools import wraps
 
 from flask import current_app, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from reedsailing.core import store
 from reedsailing.core.errors import ApiError, forbidden
@@ -34,8 +34,16 @@ ADMIN_SESSION_KEY = "admin-session:{}"
 ADMIN_SESSION_RENEW_SECONDS = 60  # check and renew a session at most this often per process
 
 
+class _Signer(TimestampSigner):
+    """itsdangerous's signer, its token times read from this module's `time` like every
+    other time here (tests/conftest.py's `clock` fixture replaces it)."""
+
+    def get_timestamp(self) -> int:
+        return int(time.time())
+
+
 def _serializer(salt):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=_Signer)
 
 
 def _fingerprint(admin):
