@@ -102,6 +102,7 @@ def test_settings_are_read_when_the_app_is_created(monkeypatch):
         create_app(config.TestConfig)
 
 
+@pytest.mark.slow  # starts a Python process
 def test_a_bad_environment_still_imports_and_fails_at_app_creation():
     script = (
         "from config import SettingError, TestConfig\n"
