@@ -128,15 +128,14 @@ def clock(monkeypatch):
     """The app's time, standing still until the test moves it: `clock.advance(3.5)` where
     a test would sleep through an expiry (tests/support/clock.py, docs/testing.md). It
     replaces every reading of time an expiry depends on: timeutil.precise_now() (behind
-    timeutil.now(): activity states, stored expiries), the answer cache's _precise_now(),
-    and the `time` of security/auth.py (token ages, admin sessions)."""
-    from reedsailing.core import cache, timeutil
+    timeutil.now(): activity states, stored expiries; the answer cache's expiries to the
+    millisecond) and the `time` of security/auth.py (token ages, admin sessions)."""
+    from reedsailing.core import timeutil
     from reedsailing.security import auth
     from tests.support.clock import Clock
 
     frozen = Clock()
     monkeypatch.setattr(timeutil, "precise_now", frozen.precise_now)
-    monkeypatch.setattr(cache, "_precise_now", frozen.precise_now)
     monkeypatch.setattr(auth, "time", frozen)
     return frozen
 

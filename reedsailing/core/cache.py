@@ -33,11 +33,11 @@ from typing import Any
 from flask import Response, current_app, g, has_request_context, request
 from marshmallow import Schema, ValidationError
 
+from reedsailing.core import timeutil
 from reedsailing.core.errors import ApiError
 from reedsailing.core.http import json_body, query_params
 from reedsailing.core.redis import redis_client as make_redis_client
 from reedsailing.core.store import redis_client
-from reedsailing.core.timeutil import BEIJING
 from reedsailing.core.versions import read_versions
 from reedsailing.extensions import db
 
@@ -62,7 +62,7 @@ class LocalCache:
             if entry is None:
                 return None
             etag, body, expires, _ = entry
-            if expires is not None and expires <= _precise_now():
+            if expires is not None and expires <= timeutil.precise_now():
                 self._drop(key)
                 return None
             self.entries.move_to_end(key)
@@ -119,11 +119,6 @@ def valid_until(moment: datetime | None) -> None:
     if earliest is None or moment < earliest:
         g.cache_valid_until = moment
 
-
-def _precise_now() -> datetime:
-    """Beijing wall-clock time with its microseconds (`timeutil.now()` drops them, which
-    would let an answer outlive the moment it changes by up to a second)."""
-    return datetime.now(BEIJING).replace(tzinfo=None)
 
 
 def _read_params(query: Schema | None, body: Schema | None) -> tuple[Any, Any] | None:
@@ -189,7 +184,7 @@ def _store(key: str, group: str, etag: str, body: bytes, expires: datetime | Non
     ttl_ms = int(config["CACHE_TTL"]) * 1000
     if expires is not None:
         # whole milliseconds, rounded down: the entry is gone before the moment it changes
-        ttl_ms = min(ttl_ms, int((expires - _precise_now()).total_seconds() * 1000))
+        ttl_ms = min(ttl_ms, int((expires - timeutil.precise_now()).total_seconds() * 1000))
         if ttl_ms <= 0:
             return
     variants = int(config["CACHE_VARIANTS"])
