@@ -92,3 +92,20 @@ def test_an_app_with_a_view_without_an_access_rule_refuses_to_start():
 
     with pytest.raises(RuntimeError, match="forgotten"):
         refuse_unguarded_views(app)
+
+
+def test_a_read_needs_no_commit_and_a_write_is_noticed_however_it_is_made():
+    from sqlalchemy import update
+
+    from reedsailing.core.db import has_writes
+
+    db.session.rollback()
+    db.session.scalars(select(Category)).all()
+    assert not has_writes()
+    db.session.execute(update(Category).where(Category.id == -1).values(name="无"))  # Core DML
+    assert has_writes()
+    db.session.rollback()
+    assert not has_writes()
+    db.session.add(Category(name="待写"))  # pending, not flushed yet
+    assert has_writes()
+    db.session.rollback()

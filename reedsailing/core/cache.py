@@ -120,7 +120,6 @@ def valid_until(moment: datetime | None) -> None:
         g.cache_valid_until = moment
 
 
-
 def _read_params(query: Schema | None, body: Schema | None) -> tuple[Any, Any] | None:
     """What the view will read, as its schemas load it; None when the request carries
     anything the view does not read (not cacheable)."""

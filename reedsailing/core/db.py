@@ -32,6 +32,7 @@ Row = TypeVar("Row")
 log = logging.getLogger(__name__)
 ON_COMMIT = "reedsailing.on_commit"
 ON_ROLLBACK = "reedsailing.on_rollback"
+WROTE = "reedsailing.wrote"
 
 
 def get_or_404(
@@ -94,13 +95,21 @@ def commit_at_the_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
     def unit(*args: Any, **kwargs: Any) -> Any:
         try:
             answer = view(*args, **kwargs)
-            db.session.commit()
+            if has_writes():
+                db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
-        return answer
+        return answer  # a read only: the teardown ends its transaction
 
     return unit
+
+
+def has_writes() -> bool:
+    """True when the current unit of work wrote something (or has rows to flush): a read
+    needs no COMMIT and none of the commit hooks."""
+    session = db.session()
+    return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
 
 
 def install_boundary(app: Flask) -> None:
@@ -151,8 +160,20 @@ def _run(actions: list[Callable[[], None]] | None) -> None:
             log.exception("after-transaction action failed")
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, flush_context: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    session.info.pop(WROTE, None)
     session.info.pop(ON_ROLLBACK, None)
     _run(session.info.pop(ON_COMMIT, None))
 
@@ -160,5 +181,6 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
+        session.info.pop(WROTE, None)
         session.info.pop(ON_COMMIT, None)
         _run(session.info.pop(ON_ROLLBACK, None))
