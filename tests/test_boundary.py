@@ -109,3 +109,20 @@ def test_a_read_needs_no_commit_and_a_write_is_noticed_however_it_is_made():
     db.session.add(Category(name="待写"))  # pending, not flushed yet
     assert has_writes()
     db.session.rollback()
+
+
+def test_a_released_savepoint_is_no_commit():
+    """SQLAlchemy fires after_commit for a released savepoint too: what waits for the
+    commit (file removals, pushes) and the note that the unit wrote must wait for the
+    real one."""
+    from reedsailing.core.db import has_writes, on_commit
+
+    ran = []
+    db.session.add(Category(name="保存点前"))
+    db.session.flush()
+    on_commit(lambda: ran.append("after the commit"))
+    with db.session.begin_nested():
+        db.session.add(Category(name="保存点内"))
+    assert ran == [] and has_writes()
+    db.session.commit()
+    assert ran == ["after the commit"] and not has_writes()

@@ -173,6 +173,8 @@ def _note_statement(state: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (this event fires for those too): the unit goes on
     session.info.pop(WROTE, None)
     session.info.pop(ON_ROLLBACK, None)
     _run(session.info.pop(ON_COMMIT, None))

@@ -150,6 +150,8 @@ def push(payload: dict[str, Any], recipients: Iterable[int]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _push_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (the event fires for those too): not committed yet
     pending = session.info.pop(PENDING_KEY, None)
     for payload, recipients in pending or ():
         push(payload, recipients)
