@@ -100,11 +100,23 @@ def test_malformed_code(client, code):
     assert response.status_code == 400 and "code" in response.json
 
 
-@pytest.mark.parametrize("minutes", [0, 241, "x"])
+@pytest.mark.parametrize("minutes", [0, 241, "x", 1.5, "1.5", 0.5, "１５", "1e1", True, None, [5]])
 def test_open_validates_minutes(client, minutes):
     owner, act = _running()
     response = _open(client, owner, act, minutes=minutes)
-    assert response.status_code == 400 and "minutes" in response.json
+    assert response.status_code == 400 and "minutes" in response.json, response.json
+    assert response.json["detail"].startswith("minutes: ")
+    assert db.session.get(CheckIn, act.id) is None  # nothing opened
+
+
+@pytest.mark.parametrize("minutes,valid_for", [(20, 20), ("20", 20), (" 20 ", 20), (20.0, 20), (240, 240)])
+def test_minutes_are_whole_numbers_or_strings_of_digits(client, minutes, valid_for):
+    """As every lenient integer field (docs/api.md §1.3): "20" is 20, 1.5 is refused."""
+    owner, act = _running()
+    response = _open(client, owner, act, minutes=minutes)
+    assert response.status_code == 200, response.json
+    checkin = db.session.get(CheckIn, act.id)
+    assert checkin.expires_at - checkin.opened_at == timedelta(minutes=valid_for)
 
 
 def test_roles_of_the_organizer_routes(client):

@@ -8,7 +8,15 @@ from reedsailing.core.schemas import PublicUserSchema
 
 
 class OpenBody(Schema):
-    minutes = LenientInteger(minimum=1, maximum=240, load_default=DEFAULT_MINUTES)
+    minutes = LenientInteger(
+        minimum=1,
+        maximum=240,
+        load_default=DEFAULT_MINUTES,
+        metadata={
+            "description": "How long the new code is valid, in whole minutes (1-240, default 15); "
+            'a string of digits ("15") is accepted too, a fraction (1.5, "1.5") is a 400'
+        },
+    )
 
 
 class CodeResult(Schema):
