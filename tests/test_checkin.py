@@ -89,7 +89,10 @@ def test_only_participants_in_the_time_window_check_in(client):
     assert _check_in(client, student, soon, _open(client, owner, soon).json["code"]).status_code == 201
 
 
-@pytest.mark.parametrize("code", ["", "12345", "abcdef", "1234567", None, 123456])
+@pytest.mark.parametrize(
+    "code",
+    ["", "12345", "abcdef", "1234567", None, 123456, "１２３４５６", "١٢٣٤٥٦", "12３456", "123 456"],
+)
 def test_malformed_code(client, code):
     owner, act = _running()
     student = make_user()
@@ -98,6 +101,23 @@ def test_malformed_code(client, code):
         f"/api/activities/{act.id}/checkin/", json={"code": code}, headers=headers(student)
     )
     assert response.status_code == 400 and "code" in response.json
+
+
+@pytest.mark.parametrize("digits", ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९"])
+def test_the_open_code_in_other_digits_is_refused(client, digits):
+    """ASCII digits only: str.isdigit() and a regex's \\d accept every script's digits."""
+    owner, act = _running()
+    student = make_user()
+    join(act, student)
+    code = _open(client, owner, act).json["code"]
+    lookalike = code.translate(str.maketrans("0123456789", digits))
+    response = _check_in(client, student, act, lookalike)
+    assert (response.status_code, response.json) == (
+        400,
+        {"code": ["签到码是 6 位数字。"], "detail": "code: 签到码是 6 位数字。"},
+    )
+    assert db.session.query(Attendance).count() == 0
+    assert _check_in(client, student, act, f" {code} ").status_code == 201
 
 
 @pytest.mark.parametrize("minutes", [0, 241, "x", 1.5, "1.5", 0.5, "１５", "1e1", True, None, [5]])

@@ -26,8 +26,10 @@ class CodeResult(Schema):
 
 
 class CheckInBody(Schema):
+    # [0-9], not \d: \d (and str.isdigit()) take every script's digits ("１２３４５６")
     code = fields.String(
-        required=True, validate=validate.Regexp(r"^\s*\d{6}\s*$", error="签到码是 6 位数字。")
+        required=True,
+        validate=validate.Regexp(r"^\s*[0-9]{6}\s*$", error="签到码是 6 位数字。"),
     )
 
 

@@ -75,7 +75,12 @@ def check_in(user: User, activity_id: int, code: str) -> Attendance:
     if not activity.begin_time - EARLY <= moment <= activity.end_time:
         raise bad_request("现在不在活动的签到时间内。")
     checkin = db.session.get(CheckIn, activity_id)
-    if checkin is None or checkin.expires_at < moment or not hmac.compare_digest(checkin.code, code.strip()):
+    given = code.strip().encode()  # bytes: compare_digest raises on non-ASCII text
+    if (
+        checkin is None
+        or checkin.expires_at < moment
+        or not hmac.compare_digest(checkin.code.encode(), given)
+    ):
         raise bad_request(WRONG_CODE)
     attendance = Attendance(act_id=activity_id, user_id=user.id, method="code", checked_in_at=moment)
     db.session.add(attendance)
