@@ -1,7 +1,7 @@
 """Check-in, attendance, the comment rule and the attendance chart (docs/api.md §21)."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -74,6 +74,28 @@ def test_wrong_expired_or_replaced_code_is_refused(client):
     db.session.commit()
     assert _check_in(client, student, act, second).json == {"detail": "签到码错误或已过期。"}
     assert client.get(f"/api/activities/{act.id}/checkin/code/", headers=headers(owner)).status_code == 404
+
+
+def test_reopening_starts_a_new_window(client):
+    """A reopen is a new window: opened_at and expires_at both move, so expires_at -
+    opened_at is always the `minutes` of the last opening (docs/api.md §21)."""
+    owner, act = _running()
+    first = _open(client, owner, act, minutes=30).json
+    row = db.session.get(CheckIn, act.id)
+    row.opened_at -= timedelta(minutes=20)  # as if opened 20 minutes ago
+    row.expires_at -= timedelta(minutes=20)
+    db.session.commit()
+    again = _open(client, owner, act, minutes=5)
+    assert again.status_code == 200
+    opened, expires = (datetime.fromisoformat(again.json[key]) for key in ("opened_at", "expires_at"))
+    assert opened > datetime.fromisoformat(first["opened_at"]) - timedelta(minutes=1)
+    assert expires - opened == timedelta(minutes=5)
+    shown = client.get(f"/api/activities/{act.id}/checkin/code/", headers=headers(owner)).json
+    assert (shown["opened_at"], shown["expires_at"]) == (again.json["opened_at"], again.json["expires_at"])
+    # and the API document says so
+    result = client.get("/apispec_1.json").json["components"]["schemas"]["CodeResult"]["properties"]
+    assert "reopen" in result["opened_at"]["description"]
+    assert "`opened_at` plus the `minutes`" in result["expires_at"]["description"]
 
 
 def test_only_participants_in_the_time_window_check_in(client):

@@ -21,8 +21,16 @@ class OpenBody(Schema):
 
 class CodeResult(Schema):
     code = fields.String()
-    opened_at = DateTime()
-    expires_at = DateTime()
+    opened_at = DateTime(
+        metadata={
+            "description": "When this code's window began: every opening, a reopen too, starts a new one"
+        }
+    )
+    expires_at = DateTime(
+        metadata={
+            "description": "When this code stops working: `opened_at` plus the `minutes` of that opening"
+        }
+    )
 
 
 class CheckInBody(Schema):
