@@ -20,7 +20,12 @@ class OpenBody(Schema):
 
 
 class CodeResult(Schema):
-    code = fields.String()
+    code = fields.String(
+        metadata={
+            "description": "The open check-in code: 6 random ASCII digits to show at the door "
+            "(the QR code holds `reedsailing:checkin:<activity id>:<code>`)"
+        }
+    )
     opened_at = DateTime(
         metadata={
             "description": "When this code's window began: every opening, a reopen too, starts a new one"
@@ -38,6 +43,10 @@ class CheckInBody(Schema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(r"^\s*[0-9]{6}\s*$", error="签到码是 6 位数字。"),
+        metadata={
+            "description": "The check-in code the organizer shows (or the QR code holds): "
+            "6 ASCII digits, blanks around them are ignored"
+        },
     )
 
 
