@@ -7,12 +7,14 @@
   imported (Redis, the database driver and Socket.IO's message queue then cooperate);
 - `threading`: gunicorn with one `gthread` worker of GUNICORN_THREADS threads, never
   Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50
-  --no-control-socket wsgi:app` is the same server started by hand.
+  --no-control-socket --limit-request-line 8190 wsgi:app` is the same server started
+  by hand.
 
 Imported as a module (`gunicorn wsgi:app`, `flask --app wsgi`, a test) the mode is
 `threading`: nothing is monkey-patched there.
 """
 
+import json
 import os
 import re
 import sys
@@ -21,6 +23,15 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 MODES = ("eventlet", "gevent", "threading")
+# The longest request line (method, URL, version) and header line eventlet reads:
+# above what the nginx site forwards (8k over HTTP/1.1; over HTTP/2 a field of 8k as
+# sent, Huffman-coded, up to ~13 KB), so behind nginx it is nginx that refuses a long
+# URL or header, with a JSON body (deploy/nginx-reedsailing.conf). Served directly,
+# eventlet answers a longer request line with the API's JSON 414 (set below).
+EVENTLET_LINE_LIMIT = 16 * 1024
+# gunicorn's (the threading mode) from 4094 to its maximum; gevent keeps its 8 KiB and
+# answers the API's JSON 414 too. docs/api.md §1.5 lists what stays non-JSON.
+GUNICORN_REQUEST_LINE_LIMIT = 8190
 
 load_dotenv(Path(__file__).resolve().parent / ".env")
 if __name__ == "__main__":
@@ -46,11 +57,20 @@ except ValueError as error:  # config.SettingError: a bad value in the environme
     if type(error).__name__ != "SettingError":
         raise
     sys.exit(str(error))
+from reedsailing.core.errors import DEFAULT_DETAILS  # noqa: E402
 from reedsailing.extensions import socketio  # noqa: E402
 
 app = create_app()
 if __name__ != "__main__" and "gunicorn" in sys.modules:  # `gunicorn wsgi:app` by hand
     warn_about_development_modes(app)
+
+
+def json_refusal(status_line: str, detail: str) -> bytes:
+    """A whole HTTP answer with the API's `{"detail": ...}` body, for what a WSGI server
+    refuses itself before the app sees the request (a request line that is too long)."""
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    head = f"{status_line}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode("ascii") + body
 
 
 def name_socketio_sessions(flask_app, server):
@@ -90,10 +110,24 @@ if __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "eventlet":
         return listener
 
     eventlet.listen = _listen_nodelay
+    # eventlet answers a request line above url_length_limit itself, with an empty body:
+    # give it the API's JSON one; and read header lines as long as request lines (the
+    # module reads both globals when it needs them).
+    import eventlet.wsgi
+
+    eventlet.wsgi.RESPONSE_414 = json_refusal("HTTP/1.0 414 Request URI Too Long", DEFAULT_DETAILS[414])
+    eventlet.wsgi.MAX_HEADER_LINE = EVENTLET_LINE_LIMIT
 elif __name__ == "__main__" and os.environ["SOCKETIO_ASYNC_MODE"] == "gevent":
     import gevent
 
     app.before_request(lambda: gevent.sleep(0))  # the same fairness yield under gevent
+    # gevent refuses a request line of 8 KiB or more itself, with an empty body: give it
+    # the API's JSON one (pywsgi reads the constant when it answers).
+    from gevent import pywsgi
+
+    pywsgi._REQUEST_TOO_LONG_RESPONSE = json_refusal(
+        "HTTP/1.1 414 Request URI Too Long", DEFAULT_DETAILS[414]
+    )
 
 
 def serve_with_gunicorn(host: str, port: int, threads: int) -> None:
@@ -111,6 +145,8 @@ def serve_with_gunicorn(host: str, port: int, threads: int) -> None:
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "keepalive": 5,
+                # not gunicorn's 4094: URLs nginx lets through must reach the app
+                "limit_request_line": GUNICORN_REQUEST_LINE_LIMIT,
                 "accesslog": None,  # our own access log line (reedsailing.ops.observability)
                 # gunicorn 27's control socket sits at one fixed path per user: two
                 # instances (reedsailing-web@8001, @8002) would fight over it.
@@ -154,7 +190,7 @@ def main() -> None:
     elif mode == "gevent":
         serve_with_gevent(host, port)
     else:
-        socketio.run(app, host=host, port=port, log_output=False)
+        socketio.run(app, host=host, port=port, log_output=False, url_length_limit=EVENTLET_LINE_LIMIT)
 
 
 if __name__ == "__main__":
