@@ -7,7 +7,8 @@ the mode SOCKETIO_ASYNC_MODE names (README, "Server modes"):
   listener;
 - `threading`: gunicorn with one `gthread` worker of GUNICORN_THREADS threads, never
   Werkzeug's development server. `gunicorn -k gthread -w 1 --threads 50
-  --no-control-socket wsgi:app` is the same server started by hand.
+  --no-control-socket --limit-request-line 8190 wsgi:app` is the same server started
+  by hand.
 
 The patching must come before anything imports the app, and importing `reedsailing.serve`
 imports the `reedsailing` package first. So `python wsgi.py` runs this file as a script
@@ -16,6 +17,7 @@ then imports the app. `wsgi:app` (gunicorn, uwsgi, `flask --app wsgi`, a test) i
 `wsgi_app()`: the threading mode, nothing monkey-patched.
 """
 
+import json
 import logging
 import os
 import re
@@ -26,6 +28,29 @@ if TYPE_CHECKING:
     from flask import Flask
 
 log = logging.getLogger("reedsailing.serve")
+# The longest request line (method, URL, version) and header line eventlet reads:
+# above what the nginx site forwards (8k over HTTP/1.1; over HTTP/2 a field of 8k as
+# sent, Huffman-coded, up to ~13 KB), so behind nginx it is nginx that refuses a long
+# URL or header, with a JSON body (deploy/nginx-reedsailing.conf). Served directly,
+# eventlet answers a longer request line with the API's JSON 414 (set below).
+EVENTLET_LINE_LIMIT = 16 * 1024
+# gunicorn's (the threading mode) from 4094 to its maximum; gevent keeps its 8 KiB and
+# answers the API's JSON 414 too. docs/api.md §1.5 lists what stays non-JSON.
+GUNICORN_REQUEST_LINE_LIMIT = 8190
+# The API's 414 text (reedsailing.core.errors.DEFAULT_DETAILS[414]); the servers' own
+# refusals are written before the app exists.
+URL_TOO_LONG = "请求的地址过长。"
+
+
+def json_refusal(status_line: str, detail: str) -> bytes:
+    """A whole HTTP answer with the API's `{"detail": ...}` body, for what a WSGI server
+    refuses itself before the app sees the request (a request line that is too long)."""
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    head = (
+        f"{status_line}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("ascii") + body
 
 
 def read_mode() -> str:
@@ -120,6 +145,13 @@ def tune_eventlet(app: "Flask") -> None:
         return listener
 
     eventlet.listen = listen_nodelay
+    # eventlet answers a request line above url_length_limit itself, with an empty body:
+    # give it the API's JSON one; and read header lines as long as request lines (the
+    # module reads both globals when it needs them).
+    import eventlet.wsgi
+
+    eventlet.wsgi.RESPONSE_414 = json_refusal("HTTP/1.0 414 Request URI Too Long", URL_TOO_LONG)
+    eventlet.wsgi.MAX_HEADER_LINE = EVENTLET_LINE_LIMIT
 
 
 def serve_with_gunicorn(app: "Flask", host: str, port: int, threads: int) -> None:
@@ -137,6 +169,8 @@ def serve_with_gunicorn(app: "Flask", host: str, port: int, threads: int) -> Non
                 "timeout": 120,
                 "graceful_timeout": 10,
                 "keepalive": 5,
+                # not gunicorn's 4094: URLs nginx lets through must reach the app
+                "limit_request_line": GUNICORN_REQUEST_LINE_LIMIT,
                 "accesslog": None,  # our own access log line (reedsailing.ops.observability)
                 # gunicorn 27's control socket sits at one fixed path per user: two
                 # instances (reedsailing-web@8001, @8002) would fight over it.
@@ -161,6 +195,9 @@ def serve_with_gevent(app: "Flask", host: str, port: int) -> None:
     from gevent import socket as gevent_socket
 
     app.before_request(lambda: gevent.sleep(0))  # the fairness yield of tune_eventlet
+    # gevent refuses a request line of 8 KiB or more itself, with an empty body: give it
+    # the API's JSON one (pywsgi reads the constant when it answers).
+    pywsgi._REQUEST_TOO_LONG_RESPONSE = json_refusal("HTTP/1.1 414 Request URI Too Long", URL_TOO_LONG)
     listener = gevent_socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
@@ -196,7 +233,7 @@ def main() -> None:
     elif mode == "gevent":
         serve_with_gevent(app, host, port)
     else:
-        socketio.run(app, host=host, port=port, log_output=False)
+        socketio.run(app, host=host, port=port, log_output=False, url_length_limit=EVENTLET_LINE_LIMIT)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,11 @@ def test_create_denied(client, case):
         ({"contain": "0"}, "contain"),
         ({"contain": "abc"}, "contain"),
         ({"contain": -3}, "contain"),
+        ({"contain": 30.5}, "contain"),  # never cut to 30 (as every lenient integer)
+        ({"contain": "３０"}, "contain"),  # ASCII digits only
+        ({"location": 1.5}, "location"),
+        ({"type": "１"}, "type"),
+        ({"org": 1.5}, "org"),
         ({"name": ""}, "name"),
         ({"name": "长" * 101}, "name"),
         ({"description": "长" * 2001}, "description"),

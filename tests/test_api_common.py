@@ -2,12 +2,15 @@
 proxy, the API document."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import request
 from openapi_spec_validator import validate
 
-from tests.factories import headers, make_admin, make_user
+from reedsailing.core.timeutil import now
+from reedsailing.extensions import db
+from tests.factories import headers, join, make_activity, make_admin, make_user
 from tests.support.apps import fresh_app
 
 
@@ -194,3 +197,59 @@ def test_ids_beyond_the_database_range_are_404_for_every_method(client, method, 
         path.format(99999999999), json={"name": "x"}, headers=headers(make_admin())
     )
     assert response.status_code == 404 and response.json["detail"]
+
+
+NOT_AN_OBJECT = [b"[1, 2]", b"[]", b'"text"', b"5", b"null"]
+
+
+@pytest.mark.parametrize("who", ["student", "admin"])
+def test_no_write_succeeds_with_a_body_that_is_not_an_object(app, client, who):
+    """docs/api.md §1.3: a body that is not a JSON object is 400, on routes that read
+    none too (POST /api/feeds/ answered 201 to an array)."""
+    auth_headers = headers(make_user() if who == "student" else make_admin())
+    accepted = []
+    for rule, method in _routes(app):
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        for body in NOT_AN_OBJECT:
+            response = client.open(
+                _fill(rule, 1),
+                method=method,
+                data=body,
+                content_type="application/json",
+                headers=auth_headers,
+            )
+            if response.status_code < 400:
+                accepted.append((method, rule.rule, body, response.status_code))
+    assert accepted == []
+
+
+def _bodiless_routes():
+    """The writes that read no body, each with a caller for whom it would succeed."""
+    from reedsailing.models import JoinRequest
+
+    owner, student = make_user(), make_user()
+    running = make_activity(owner=owner, begin=now() - timedelta(minutes=10))
+    join(running, student)
+    asking = make_user()
+    reviewed = make_activity(owner=owner, review=True)
+    db.session.add(JoinRequest(act_id=reviewed.id, user_id=asking.id, state="pending"))
+    db.session.commit()
+    return {
+        "rotate feed": ("post", "/api/feeds/", student),
+        "approve": ("post", f"/api/activities/{reviewed.id}/requests/{asking.id}/approve/", owner),
+        "mark attendance": ("put", f"/api/activities/{running.id}/attendance/{student.id}/", owner),
+    }
+
+
+@pytest.mark.parametrize("route", ["rotate feed", "approve", "mark attendance"])
+@pytest.mark.parametrize("body", NOT_AN_OBJECT)
+def test_a_route_without_a_body_refuses_one_that_is_not_an_object(client, route, body):
+    method, path, caller = _bodiless_routes()[route]
+    response = client.open(
+        path, method=method, data=body, content_type="application/json", headers=headers(caller)
+    )
+    assert (response.status_code, response.json) == (400, {"detail": "请求体必须是 JSON 对象。"})
+    # and nothing was done: the same route with no body (or `{}`) still succeeds once
+    assert client.open(path, method=method, json={}, headers=headers(caller)).status_code in (200, 201)
+    assert client.open(path, method=method, headers=headers(caller)).status_code in (200, 201, 404)

@@ -79,3 +79,17 @@ def test_the_documented_examples_are_what_the_app_answers(client):
         headers=headers(joiner),
     )
     assert joined.status_code == status and set(joined.json) == set(answer)
+
+
+def test_each_code_field_says_which_code_it_is(client):
+    """`code` means three things: the wx.login() code, the check-in code a student sends
+    and the one an organizer gets. Each says its own (FIELD_TEXT gave all three the first)."""
+    schemas = spec_of(client)["components"]["schemas"]
+    login, sent, opened = (
+        schemas[name]["properties"]["code"]["description"]
+        for name in ("LoginBody", "CheckInBody", "CodeResult")
+    )
+    assert "wx.login()" in login
+    assert "wx.login" not in sent and "wx.login" not in opened
+    assert "6 ASCII digits" in sent and "check-in code" in opened
+    assert len({login, sent, opened}) == 3

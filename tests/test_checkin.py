@@ -1,7 +1,7 @@
 """Check-in, attendance, the comment rule and the attendance chart (docs/api.md §21)."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -76,6 +76,28 @@ def test_wrong_expired_or_replaced_code_is_refused(client):
     assert client.get(f"/api/activities/{act.id}/checkin/code/", headers=headers(owner)).status_code == 404
 
 
+def test_reopening_starts_a_new_window(client):
+    """A reopen is a new window: opened_at and expires_at both move, so expires_at -
+    opened_at is always the `minutes` of the last opening (docs/api.md §21)."""
+    owner, act = _running()
+    first = _open(client, owner, act, minutes=30).json
+    row = db.session.get(CheckIn, act.id)
+    row.opened_at -= timedelta(minutes=20)  # as if opened 20 minutes ago
+    row.expires_at -= timedelta(minutes=20)
+    db.session.commit()
+    again = _open(client, owner, act, minutes=5)
+    assert again.status_code == 200
+    opened, expires = (datetime.fromisoformat(again.json[key]) for key in ("opened_at", "expires_at"))
+    assert opened > datetime.fromisoformat(first["opened_at"]) - timedelta(minutes=1)
+    assert expires - opened == timedelta(minutes=5)
+    shown = client.get(f"/api/activities/{act.id}/checkin/code/", headers=headers(owner)).json
+    assert (shown["opened_at"], shown["expires_at"]) == (again.json["opened_at"], again.json["expires_at"])
+    # and the API document says so
+    result = client.get("/apispec_1.json").json["components"]["schemas"]["CodeResult"]["properties"]
+    assert "reopen" in result["opened_at"]["description"]
+    assert "`opened_at` plus the `minutes`" in result["expires_at"]["description"]
+
+
 def test_only_participants_in_the_time_window_check_in(client):
     owner = make_user()
     later = make_activity(owner=owner, begin=now() + timedelta(hours=2))
@@ -89,7 +111,10 @@ def test_only_participants_in_the_time_window_check_in(client):
     assert _check_in(client, student, soon, _open(client, owner, soon).json["code"]).status_code == 201
 
 
-@pytest.mark.parametrize("code", ["", "12345", "abcdef", "1234567", None, 123456])
+@pytest.mark.parametrize(
+    "code",
+    ["", "12345", "abcdef", "1234567", None, 123456, "１２３４５６", "١٢٣٤٥٦", "12３456", "123 456"],
+)
 def test_malformed_code(client, code):
     owner, act = _running()
     student = make_user()
@@ -100,11 +125,40 @@ def test_malformed_code(client, code):
     assert response.status_code == 400 and "code" in response.json
 
 
-@pytest.mark.parametrize("minutes", [0, 241, "x"])
+@pytest.mark.parametrize("digits", ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९"])
+def test_the_open_code_in_other_digits_is_refused(client, digits):
+    """ASCII digits only: str.isdigit() and a regex's \\d accept every script's digits."""
+    owner, act = _running()
+    student = make_user()
+    join(act, student)
+    code = _open(client, owner, act).json["code"]
+    lookalike = code.translate(str.maketrans("0123456789", digits))
+    response = _check_in(client, student, act, lookalike)
+    assert (response.status_code, response.json) == (
+        400,
+        {"code": ["签到码是 6 位数字。"], "detail": "code: 签到码是 6 位数字。"},
+    )
+    assert db.session.query(Attendance).count() == 0
+    assert _check_in(client, student, act, f" {code} ").status_code == 201
+
+
+@pytest.mark.parametrize("minutes", [0, 241, "x", 1.5, "1.5", 0.5, "１５", "1e1", True, None, [5]])
 def test_open_validates_minutes(client, minutes):
     owner, act = _running()
     response = _open(client, owner, act, minutes=minutes)
-    assert response.status_code == 400 and "minutes" in response.json
+    assert response.status_code == 400 and "minutes" in response.json, response.json
+    assert response.json["detail"].startswith("minutes: ")
+    assert db.session.get(CheckIn, act.id) is None  # nothing opened
+
+
+@pytest.mark.parametrize("minutes,valid_for", [(20, 20), ("20", 20), (" 20 ", 20), (20.0, 20), (240, 240)])
+def test_minutes_are_whole_numbers_or_strings_of_digits(client, minutes, valid_for):
+    """As every lenient integer field (docs/api.md §1.3): "20" is 20, 1.5 is refused."""
+    owner, act = _running()
+    response = _open(client, owner, act, minutes=minutes)
+    assert response.status_code == 200, response.json
+    checkin = db.session.get(CheckIn, act.id)
+    assert checkin.expires_at - checkin.opened_at == timedelta(minutes=valid_for)
 
 
 def test_roles_of_the_organizer_routes(client):

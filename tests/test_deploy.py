@@ -76,6 +76,41 @@ def test_nginx_and_units_fit_the_app():
     )
 
 
+def test_nginx_answers_its_own_refusals_like_the_api():
+    """What nginx refuses itself (a long URL, a big header or body, no process) is JSON
+    with a `detail`; each error_page leads to an internal location that returns one, and
+    python wsgi.py reads longer request lines than nginx, so nginx is the limit (the
+    answers themselves: tests/test_deploy_clients.py, with nginx installed)."""
+    import json
+
+    from reedsailing.core.errors import DEFAULT_DETAILS
+
+    nginx = (ROOT / "deploy/nginx-reedsailing.conf").read_text(encoding="utf-8")
+    https = nginx[nginx.index("listen 443") :]
+    pages = dict(re.findall(r"^\s*error_page ([\d =]+?) (/\S+);", https, re.M))
+    codes = {int(code) for spec in pages for code in re.findall(r"\b(\d{3})\b", spec.split("=")[0])}
+    assert codes == {400, 413, 414, 494, 502, 504}
+    answers = {}
+    for spec, uri in pages.items():
+        body = re.search(
+            rf"location = {re.escape(uri)} \{{\s*internal;\s*default_type application/json;"
+            rf"\s*return (\d{{3}}) '([^']*)';\s*\}}",
+            https,
+        )
+        assert body, uri
+        answers[spec] = (int(body.group(1)), json.loads(body.group(2)))
+    assert answers["400"] == (400, {"detail": DEFAULT_DETAILS[400]})
+    assert answers["414"] == (414, {"detail": DEFAULT_DETAILS[414]})
+    assert answers["413"] == (413, {"detail": DEFAULT_DETAILS[413]})
+    assert answers["502 504"] == (502, {"detail": DEFAULT_DETAILS[503]})
+    assert answers["494 =400"] == (400, {"detail": "请求头过大。"})
+    size_k = int(re.search(r"^\s*large_client_header_buffers \d+ (\d+)k;", https, re.M).group(1))
+    eventlet_limit = re.search(
+        r"^EVENTLET_LINE_LIMIT = (\d+) \* 1024$", (ROOT / "reedsailing" / "serve.py").read_text(), re.M
+    )
+    assert int(eventlet_limit.group(1)) > size_k
+
+
 def test_nginx_balances_rest_and_routes_polling_by_session_id():
     """REST is balanced over every process (no ip_hash: a campus NAT would pin it to one);
     Socket.IO long-polling follows the process named in the session id, and the map lists

@@ -157,3 +157,78 @@ def test_todays_miniprogram_gets_its_unread_list_over_the_legacy_socket(site):
         assert json.loads(ws.recv()) == []
     finally:
         ws.close()
+
+
+def _raw_https(port, head, timeout=10, host=True):
+    """Send `head` (request line and headers, no body) over TLS: (status, content type,
+    body). `host=False`: without the Host header HTTP/1.1 requires."""
+    import http.client
+
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", port, timeout=timeout, context=ssl._create_unverified_context()
+    )
+    method, target, *headers = head
+    connection.putrequest(method, target, skip_host=not host, skip_accept_encoding=True)
+    for name, value in headers:
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, response.getheader("Content-Type"), body
+
+
+def test_what_nginx_refuses_itself_is_json_with_a_detail(site):
+    """A 20,000-character query string, a header line over nginx's 8k buffers, a body
+    over client_max_body_size and a malformed request are refused by nginx before any
+    process sees them; they answer like the API, `{"detail": ...}` (docs/api.md §1.5),
+    not with nginx's HTML page."""
+    from reedsailing.core.errors import DEFAULT_DETAILS
+
+    url, port = site
+    long_url = requests.get(f"{url}/api/activities/?q={'a' * 20000}", timeout=10, verify=False)
+    assert (long_url.status_code, long_url.headers["Content-Type"]) == (414, "application/json")
+    assert long_url.json() == {"detail": DEFAULT_DETAILS[414]}
+    assert long_url.headers["X-Content-Type-Options"] == "nosniff"  # the site's headers too
+    big_header = requests.get(f"{url}/api/health/", headers={"X-Big": "a" * 9000}, timeout=10, verify=False)
+    assert (big_header.status_code, big_header.headers["Content-Type"]) == (400, "application/json")
+    assert big_header.json() == {"detail": "请求头过大。"}
+    status, kind, body = _raw_https(port, ("POST", "/api/upload/", ("Content-Length", str(17 * 1024 * 1024))))
+    assert (status, kind, json.loads(body)) == (413, "application/json", {"detail": DEFAULT_DETAILS[413]})
+    status, kind, body = _raw_https(port, ("GET", "/api/health/"), host=False)  # malformed: no Host
+    assert (status, kind, json.loads(body)) == (400, "application/json", {"detail": DEFAULT_DETAILS[400]})
+    # below nginx's limit the URL reaches the process, which reads longer ones (16 KiB)
+    near_limit = requests.get(f"{url}/api/health/?q={'a' * 8000}", timeout=10, verify=False)
+    assert near_limit.status_code == 200 and near_limit.json()["database"] == "ok"
+    # and what a process answers passes through as it is
+    unknown = requests.get(f"{url}/api/nothing-here/", timeout=10, verify=False)
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "未找到。"})
+
+
+def test_nginx_without_a_process_answers_json_502(tmp_path):
+    if find_nginx() is None:
+        pytest.skip(NO_NGINX)
+    (tmp_path / "console").mkdir()
+    (tmp_path / "uploads").mkdir()
+    port = free_port()
+    nobody = free_port()  # no process listens there
+    nginx = Nginx(
+        tmp_path,
+        site_config(tmp_path, nobody, port, tmp_path / "console", tmp_path / "uploads"),
+        access_log=False,
+        user="root" if os.geteuid() == 0 else None,
+    ).start()
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                answer = requests.get(f"https://127.0.0.1:{port}/api/health/", timeout=5, verify=False)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert (answer.status_code, answer.headers["Content-Type"]) == (502, "application/json")
+        assert answer.json() == {"detail": "服务暂时不可用。"}
+    finally:
+        nginx.stop()

@@ -1,6 +1,7 @@
 """The scheduler process: its jobs, their leases, and a failing job not stopping it."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from reedsailing.scheduler import jobs as tasks
 from reedsailing.scheduler.loop import Job, Scheduler, default_jobs
 from tests.factories import join, make_activity, make_org, make_user
 from tests.support.fake_bykc import course
+from tests.support.server import ROOT
 
 
 def job_named(jobs, name):
@@ -51,6 +53,48 @@ def test_configured_services_get_their_jobs_and_intervals(app, fake_wechat, fake
     monkeypatch.setitem(app.config, "WECHAT_TOKEN_REFRESH_SECONDS", 3000)
     jobs = {job.name: job.interval for job in default_jobs(app.config)}
     assert jobs == {"wechat-token": 3000, "boya-import": 900, "reminders": 60, "housekeeping": 3600}
+
+
+@pytest.mark.parametrize(
+    "setting,value,job,interval",
+    [
+        ("WECHAT_SUBSCRIBE_SECONDS", 2, "subscribe-messages", 5),
+        ("WECHAT_SUBSCRIBE_SECONDS", 0, "subscribe-messages", 5),
+        ("WECHAT_TOKEN_REFRESH_SECONDS", 10, "wechat-token", 60),
+        ("BOYA_CRAWL_MINUTES", 0, "boya-import", 60),
+    ],
+)
+def test_an_interval_below_its_floor_runs_at_the_floor_and_says_so(
+    app, fake_wechat, fake_bykc, monkeypatch, caplog, setting, value, job, interval
+):
+    monkeypatch.setitem(app.config, "WECHAT_SUBSCRIBE_TEMPLATES", "1=template-1")
+    monkeypatch.setitem(app.config, setting, value)
+    caplog.set_level("WARNING", logger="reedsailing.scheduler.loop")
+    jobs = {each.name: each.interval for each in default_jobs(app.config)}
+    assert jobs[job] == interval
+    warned = [r.getMessage() for r in caplog.records if setting in r.getMessage()]
+    assert len(warned) == 1 and f"{setting}={value}" in warned[0], caplog.text
+
+
+def test_an_interval_at_or_above_its_floor_is_honoured_silently(app, fake_wechat, monkeypatch, caplog):
+    monkeypatch.setitem(app.config, "WECHAT_SUBSCRIBE_TEMPLATES", "1=template-1")
+    monkeypatch.setitem(app.config, "WECHAT_SUBSCRIBE_SECONDS", 5)
+    caplog.set_level("WARNING", logger="reedsailing.scheduler.loop")
+    assert job_named(default_jobs(app.config), "subscribe-messages").interval == 5
+    assert "WECHAT_SUBSCRIBE_SECONDS" not in caplog.text
+
+
+def test_the_floors_are_documented_where_the_settings_are():
+    """README's configuration table and operations.md's job table name each floor."""
+    from reedsailing.scheduler.loop import FLOORS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for setting, floor in FLOORS.items():
+        row = re.search(rf"^\| `{setting}` \|.*$", readme, re.M).group(0)
+        assert f"at least {floor}" in row, row
+        job_row = re.search(rf"^\| `[a-z-]+` \| `{setting}`.*$", operations, re.M).group(0)
+        assert f"at least {floor}" in job_row, job_row
 
 
 # -- WeChat token -----------------------------------------------------------------------

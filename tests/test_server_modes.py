@@ -128,3 +128,48 @@ def test_the_server_prints_the_development_banner(tmp_path):
     ).start(timeout=60)
     server.stop()
     assert "DEVELOPMENT LOGIN MODE" in server.log_tail(20000)
+
+
+# (mode, longest query string that must reach the app, what a 20,000-character one gets)
+LONG_URLS = [
+    # eventlet reads request lines up to 16 KiB: above what the nginx site forwards
+    # (8k over HTTP/1.1; over HTTP/2 an 8k Huffman-coded path, up to ~13,000 characters)
+    ("eventlet", 13000, "json"),
+    ("gevent", 8000, "json"),  # its 8 KiB, refused with the API's JSON body
+    ("threading", 8000, "html"),  # gunicorn's maximum, 8190; its own HTML page (api.md §1.5)
+]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("mode,reaches,refusal", LONG_URLS)
+def test_a_long_url_gets_the_apis_json_414_from_python_wsgi_py(mode, reaches, refusal, database_url):
+    """Issue 25: a 20,000-character query string got eventlet's 414 with an empty body.
+    Served directly, eventlet and gevent now answer it like the API; a URL the nginx
+    site lets through reaches the app in every mode."""
+    from reedsailing.core.errors import DEFAULT_DETAILS
+
+    server = ServerProcess({"DATABASE_URL": database_url, "REDIS_URL": ""}, async_mode=mode).start(timeout=60)
+    try:
+        allowed = requests.get(f"{server.url}/api/health/?q={'a' * reaches}", timeout=10)
+        assert allowed.status_code == 200 and allowed.json()["database"] == "ok"
+        if mode == "eventlet":  # a header line as long as nginx forwards over HTTP/2
+            big = requests.get(f"{server.url}/api/health/", headers={"X-Big": "a" * 13000}, timeout=10)
+            assert big.status_code == 200
+        refused = requests.get(f"{server.url}/api/activities/?q={'a' * 20000}", timeout=10)
+        assert refused.status_code == 414
+        if refusal == "json":
+            assert refused.headers["Content-Type"] == "application/json"
+            assert refused.json() == {"detail": DEFAULT_DETAILS[414]}
+        else:
+            assert refused.headers["Content-Type"] == "text/html"
+    finally:
+        server.stop()
+
+
+def test_the_servers_own_414_says_what_the_app_says():
+    """reedsailing/serve.py writes the refusal before the app exists: the same text."""
+    from reedsailing import serve
+    from reedsailing.core.errors import DEFAULT_DETAILS
+
+    assert DEFAULT_DETAILS[414] == serve.URL_TOO_LONG

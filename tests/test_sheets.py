@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from reedsailing.extensions import db
 from reedsailing.models import JoinRequest
 from reedsailing.models.blocks import CLUB
+from reedsailing.sheets.services import COLUMNS
 from tests.factories import headers, join, make_activity, make_admin, make_org, make_user
 
 
@@ -56,16 +57,37 @@ def test_managers_see_masked_addresses_admins_full(client):
     assert "came@buaa.edu.cn" in {row[4] for row in full[1:]}
 
 
-def test_xlsx_is_a_workbook_with_the_same_rows(client):
-    owner, manager, act, _ = _campus()
-    response = client.get(f"/api/activities/{act.id}/sheet/", headers=headers(owner))
+def _xlsx(client, caller, act):
+    response = client.get(f"/api/activities/{act.id}/sheet/", headers=headers(caller))
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = load_workbook(io.BytesIO(response.data))
-    page = book["报名表"]
-    values = [list(row) for row in page.iter_rows(values_only=True)]
-    assert values[0][0].startswith("周末徒步")
-    assert values[1][1] == "状态" and [row[1] for row in values[2:]] == ["已报名", "已报名", "候补"]
+    assert book.sheetnames == ["报名表"]
+    return book, [
+        ["" if v is None else str(v) for v in row] for row in book["报名表"].iter_rows(values_only=True)
+    ]
+
+
+def test_xlsx_and_csv_are_the_same_table(client):
+    """One table in both formats: the header row first (no title line above it in the
+    workbook), the same columns and the same cells; 签到 is 否 for everyone who has not
+    checked in, the waiting list and pending requests included (docs/api.md §21)."""
+    owner, manager, act, (act_id, came_id) = _campus()
+    pending = make_user(name="待审核的")
+    db.session.add(JoinRequest(act_id=act.id, user_id=pending.id, state="pending"))
+    db.session.commit()
+    client.put(f"/api/activities/{act_id}/attendance/{came_id}/", headers=headers(owner))
+    book, workbook_rows = _xlsx(client, owner, act)
+    csv_rows = _csv(client, owner, act)
+    assert workbook_rows == csv_rows
+    assert csv_rows[0] == COLUMNS
+    assert [(row[1], row[8]) for row in csv_rows[1:]] == [
+        ("已报名", "是"),
+        ("已报名", "否"),
+        ("候补", "否"),
+        ("待审核", "否"),
+    ]
+    assert book.properties.title.startswith("周末徒步")  # the activity, kept out of the table
 
 
 def test_sheet_roles_and_bad_input(client):

@@ -7,7 +7,7 @@ one producer of the activity answer (`activity_rows()`, `ActivityAnswers`).
 
 from marshmallow import fields
 
-from reedsailing.core.fields import MAX_ID, DateTime, Id, LenientInteger, Schema, Text
+from reedsailing.core.fields import DIGITS, MAX_ID, DateTime, Id, LenientInteger, Schema, Text
 from reedsailing.core.schemas import (
     AddressSchema,
     BlockSchema,
@@ -34,12 +34,14 @@ class OptionalId(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
+        # whole numbers as in core.fields.WholeNumber: 2, 2.0, "2"; never 1.5 or "２"
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.make_error("invalid")
-        try:
-            number = int(value.strip()) if isinstance(value, str) else value
-        except ValueError as error:
-            raise self.make_error("invalid") from error
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not DIGITS.fullmatch(value):
+            raise self.make_error("invalid")
+        number = int(value)
         if number <= 0:
             return None
         if number > MAX_ID:

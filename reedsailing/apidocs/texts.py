@@ -54,7 +54,9 @@ TAGS = [
 ]
 
 # Descriptions of the fields that recur across schemas, by name (a field's own
-# `metadata={"description": ...}` wins).
+# `metadata={"description": ...}` wins). Only names that mean the same wherever they
+# appear: a name with several meanings (`code`: the wx.login() code, a check-in code)
+# is described by each field's own metadata instead.
 FIELD_TEXT = {
     "id": "The row's id",
     "name": "Display name",
@@ -87,7 +89,6 @@ FIELD_TEXT = {
     "latitude": "Degrees north",
     "number": "A count",
     "detail": "Human-readable message",
-    "code": "The `wx.login()` code; in development login mode the openid itself (`demo-1`)",
     "userExist": "1 when the student existed before this login, 0 when just created",
 }
 

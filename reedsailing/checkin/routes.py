@@ -7,7 +7,7 @@ from reedsailing.checkin import services
 from reedsailing.checkin.blueprint import bp
 from reedsailing.checkin.schemas import CheckInBody, CodeResult, MarkResult, OpenBody, QrQuery, SummarySchema
 from reedsailing.core.errors import ApiError
-from reedsailing.core.http import load, query_params
+from reedsailing.core.http import json_body, load, query_params
 from reedsailing.security import auth
 from reedsailing.security.ratelimit import limiter
 
@@ -76,10 +76,11 @@ def attendance(activity_id):
 
 
 @bp.put("/activities/<int:activity_id>/attendance/<int:person_id>/")
-@doc(response=MarkResult)
+@doc(response=MarkResult, errors=(400,))
 @auth.login_required
 def mark_attendance(activity_id, person_id):
     """Mark a participant present by hand (owner, managers, admins)."""
+    json_body()  # nothing to read, but a body that is not an object is refused (api.md §1.3)
     return mark_result.dump(services.mark(auth.principal(), activity_id, person_id))
 
 

@@ -1,7 +1,8 @@
 """Check-in and attendance (docs/api.md §21, docs/signup.md).
 
 - The owner, organization managers and admins open check-in: a 6-digit code valid for
-  `minutes` (default 15). Opening again replaces the code. Once opened, an activity
+  `minutes` (default 15). Opening again is a new window: a new code, `opened_at` now and
+  `expires_at` `minutes` later (so `expires_at - opened_at` is always the last `minutes`). Once opened, an activity
   "takes attendance": only attendees may comment on it (comments/services.py).
 - A participant checks in with the current code from 30 minutes before the begin time
   until the end time; one attendance per student (a unique constraint).
@@ -36,15 +37,17 @@ NOT_PARTICIPANT = "该用户未参加该活动。"
 
 
 def open_checkin(principal: Principal, activity_id: int, minutes: int) -> CheckIn:
-    """A new code for the activity, valid for `minutes` from now (organizers)."""
+    """A new code for the activity, valid for `minutes` from now (organizers); a reopen
+    starts a new window, `opened_at` included."""
     activity = organized_activity(principal, activity_id)
     moment = now()
     if activity.end_time < moment:
         raise bad_request("活动已结束，不能开启签到。")
     checkin = db.session.get(CheckIn, activity_id)
     if checkin is None:
-        checkin = CheckIn(act_id=activity_id, opened_at=moment)
+        checkin = CheckIn(act_id=activity_id)
         db.session.add(checkin)
+    checkin.opened_at = moment
     checkin.code = f"{secrets.randbelow(10**6):06d}"
     checkin.expires_at = moment + timedelta(minutes=minutes)
     flush_or(bad_request("签到刚刚被其他管理员开启，请重试。"))
@@ -75,7 +78,12 @@ def check_in(user: User, activity_id: int, code: str) -> Attendance:
     if not activity.begin_time - EARLY <= moment <= activity.end_time:
         raise bad_request("现在不在活动的签到时间内。")
     checkin = db.session.get(CheckIn, activity_id)
-    if checkin is None or checkin.expires_at < moment or not hmac.compare_digest(checkin.code, code.strip()):
+    given = code.strip().encode()  # bytes: compare_digest raises on non-ASCII text
+    if (
+        checkin is None
+        or checkin.expires_at < moment
+        or not hmac.compare_digest(checkin.code.encode(), given)
+    ):
         raise bad_request(WRONG_CODE)
     attendance = Attendance(act_id=activity_id, user_id=user.id, method="code", checked_in_at=moment)
     db.session.add(attendance)

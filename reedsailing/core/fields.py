@@ -2,6 +2,7 @@
 unknown keys, lenient fields for what the mini-program sends (ids and numbers as
 strings, times without seconds) and the DRF-style Chinese messages the app shows."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import EXCLUDE, fields, validate
@@ -34,9 +35,26 @@ class Schema(_Schema):
         unknown = EXCLUDE
 
 
+DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+class WholeNumber(fields.Integer):
+    """An integer as the clients send one: a JSON number without a fraction (`15`, also
+    `15.0`) or a string of ASCII digits (`"15"`, an optional sign, blanks around it).
+    `1.5`, `"1.5"`, `"1e1"`, `"1_000"` and other scripts' digits (`"１５"`) are refused
+    with the field's message instead of being cut or read to some integer."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not DIGITS.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def Id(**kwargs):  # noqa: N802 - a field factory reads like a field class
     """A database id; the app sends ids as numbers or as strings of digits."""
-    return fields.Integer(
+    return WholeNumber(
         strict=False,
         validate=validate.Range(min=1, max=MAX_ID, error="请填写合法的 id。"),
         **kwargs,
@@ -51,7 +69,7 @@ def Text(max_length, *, min_length=0, blank_message="该字段不能为空。", 
     return fields.String(validate=validators, **kwargs)
 
 
-class LenientInteger(fields.Integer):
+class LenientInteger(WholeNumber):
     """An int that may come as a string of digits ("30"), within a sane range."""
 
     def __init__(self, *, minimum=None, maximum=MAX_ID, **kwargs):

@@ -5,6 +5,7 @@ from flask import Response, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from reedsailing.apidocs.spec import doc
+from reedsailing.core.http import json_body
 from reedsailing.feeds import services
 from reedsailing.feeds.blueprint import bp
 from reedsailing.feeds.schemas import ICAL_RESPONSE, FeedSchema
@@ -35,10 +36,12 @@ def my_feed():
 
 
 @bp.post("/feeds/")
-@doc(response=FeedSchema, status=201)
+@doc(response=FeedSchema, status=201, errors=(400,))
 @auth.user_required
 def rotate_feed():
-    """Create the caller's feed URL, or replace it: the former URL answers 404 from now on."""
+    """Create the caller's feed URL, or replace it: the former URL answers 404 from now on.
+    No body is needed; one that is not a JSON object is a 400."""
+    json_body()  # nothing to read, but a body that is not an object is refused (api.md §1.3)
     return feed_schema.dump(services.rotate_feed(auth.current_user())), 201
 
 

@@ -4,7 +4,7 @@ caller's relation to an activity (docs/api.md §12), the waiting list and join r
 
 from reedsailing.activities.schemas import ActReceiversResult
 from reedsailing.apidocs.spec import doc
-from reedsailing.core.http import load, query_params
+from reedsailing.core.http import json_body, load, query_params
 from reedsailing.core.wire import with_receivers
 from reedsailing.participation import services
 from reedsailing.participation.blueprint import bp
@@ -127,10 +127,11 @@ def join_requests(activity_id):
 
 
 @bp.post("/activities/<int:activity_id>/requests/<int:person_id>/approve/")
-@doc(response=ActReceiversResult)
+@doc(response=ActReceiversResult, errors=(400,))
 @auth.login_required
 def approve_request(activity_id, person_id):
     """Approve a join request: the student joins (notice 13); 400 when full."""
+    json_body()  # nothing to read, but a body that is not an object is refused (api.md §1.3)
     told = approval.approve(auth.principal(), activity_id, person_id)
     return with_receivers({}, told)
 

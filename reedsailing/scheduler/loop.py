@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 REMINDER_INTERVAL_SECONDS = 60
 HOUSEKEEPING_INTERVAL_SECONDS = 3600
+# The shortest interval each setting may ask for, in the setting's own unit: WeChat
+# limits stable_token calls, a 博雅 crawl takes a while, and a subscribe-message run
+# every few seconds is as good as live. A smaller value runs at the floor and the
+# scheduler logs a warning (README's configuration table and docs/operations.md say so).
+FLOORS = {"WECHAT_TOKEN_REFRESH_SECONDS": 60, "BOYA_CRAWL_MINUTES": 1, "WECHAT_SUBSCRIBE_SECONDS": 5}
 
 
 @dataclass
@@ -45,22 +50,33 @@ class Job:
         return int(self.interval * 2 + 60)
 
 
+def _at_least_floor(config: Mapping[str, Any], name: str) -> float:
+    """The setting `name`, raised to its floor (FLOORS) with a warning when below it."""
+    value, floor = config[name], FLOORS[name]
+    if value < floor:
+        unit = "min" if name.endswith("_MINUTES") else "s"
+        log.warning("%s=%s is below its floor: the job runs every %s %s instead", name, value, floor, unit)
+        return floor
+    return value
+
+
 def default_jobs(config: Mapping[str, Any]) -> list[Job]:
     """The job table; jobs whose service is not configured are left out (and said so)."""
     jobs: list[Job] = []
     if config.get("WECHAT_APPID"):
-        interval = max(60, config["WECHAT_TOKEN_REFRESH_SECONDS"])
+        interval = _at_least_floor(config, "WECHAT_TOKEN_REFRESH_SECONDS")
         jobs.append(Job("wechat-token", interval, tasks.refresh_wechat_token))
     else:
         log.warning("WECHAT_APPID is not set: the WeChat token job is off")
     if credentials_configured(config):
-        jobs.append(Job("boya-import", max(1, config["BOYA_CRAWL_MINUTES"]) * 60, tasks.BoyaImportJob()))
+        minutes = _at_least_floor(config, "BOYA_CRAWL_MINUTES")
+        jobs.append(Job("boya-import", minutes * 60, tasks.BoyaImportJob()))
     else:
         log.warning("BYKC_USERNAME/BYKC_PASSWORD are not set: the 博雅 import job is off")
     jobs.append(Job("reminders", REMINDER_INTERVAL_SECONDS, tasks.send_reminders))
     if config.get("WECHAT_APPID") and subscribe_templates(config):
         # after the reminders, so a start-up run sends the reminders it just made
-        every = max(5, config["WECHAT_SUBSCRIBE_SECONDS"])
+        every = _at_least_floor(config, "WECHAT_SUBSCRIBE_SECONDS")
         jobs.append(Job("subscribe-messages", every, tasks.send_subscribe_messages))
     jobs.append(Job("housekeeping", HOUSEKEEPING_INTERVAL_SECONDS, tasks.housekeeping))
     return jobs

@@ -4,6 +4,8 @@ Who may download: the activity owner, organization managers and admins. Admins a
 the owner see addresses in full; an organization manager who is not the owner sees
 them masked (`z***@buaa.edu.cn`), as in every other answer about other students.
 Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) are quoted.
+Both formats hold the same table: the header row (COLUMNS) first, then one row per
+student; 签到 is 是 or 否 for everyone (waiting and pending students have not come).
 """
 
 import csv
@@ -73,7 +75,7 @@ def sheet(principal: Principal, activity_id: int) -> tuple[Activity, list[list[A
                 student.contact or "",
                 _time(since),
                 place if place is not None else "",
-                "是" if came else ("否" if state == "joined" else ""),
+                "是" if came else "否",
                 _time(came.checked_in_at) if came else "",
                 METHODS.get(came.method, came.method) if came else "",
             ]
@@ -104,18 +106,20 @@ def to_csv(rows: list[list[Any]]) -> bytes:
 
 
 def to_xlsx(activity: Activity, rows: list[list[Any]]) -> bytes:
-    """One sheet named 报名表: a title line with the activity, then the table."""
+    """One sheet named 报名表 with the same table as the CSV, header row first (a title
+    line above it would be a row a program reading the sheet has to skip); the activity
+    is the workbook's title property."""
     book = Workbook()
+    book.properties.title = f"{activity.name}（{_time(activity.begin_time)} - {_time(activity.end_time)}）"
     page = book.active
     assert page is not None
     page.title = "报名表"
-    page.append([_safe(f"{activity.name}（{_time(activity.begin_time)} - {_time(activity.end_time)}）")])
     page.append(COLUMNS)
     for row in rows:
         page.append([_safe(value) for value in row])
     for index, title in enumerate(COLUMNS, start=1):
         page.column_dimensions[get_column_letter(index)].width = max(8, len(title) * 2 + 4)
-    page.freeze_panes = "A3"
+    page.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,14 @@ from reedsailing.core.schemas import UserSchema
 
 
 class LoginBody(Schema):
-    code = Text(128, min_length=1, required=True)
+    code = Text(
+        128,
+        min_length=1,
+        required=True,
+        metadata={
+            "description": "The `wx.login()` code; in development login mode the openid itself (`demo-1`)"
+        },
+    )
 
 
 class LoginResult(UserSchema):
