@@ -14,6 +14,10 @@ stored, so no caller can plant an answer under another request's key or fill the
 with junk. Each route-and-arguments keeps at most `CACHE_VARIANTS` answers (the oldest
 goes first), and no answer above a quarter of `CACHE_MAX_BYTES` is stored.
 
+An answer is rendered from rows read after its versions (the session's objects are
+expired first), never from an object loaded before them: the caller's row, loaded by the
+authentication, may be older than a rename those versions include.
+
 An answer that also depends on the clock (a status partition: an activity moves from
 `unstart` to `cur` when it begins, with no write) calls `valid_until(moment)` while it
 renders; its entry expires at the earliest such moment.
@@ -263,6 +267,10 @@ def cached(
             hit = _lookup(key)
             if hit is not None:
                 return _answer(*hit)
+            # The answer is stored under the versions just read, so it renders from rows
+            # read after them: an object loaded before (the caller, by the
+            # authentication) may predate a write those versions already include.
+            db.session.expire_all()
             g.cache_valid_until = None
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):
