@@ -110,7 +110,7 @@ def test_console_sessions_survive_a_redis_outage(client, app, monkeypatch, caplo
     token = headers(admin)["Token"]
     monkeypatch.setitem(app.config, "REDIS_SOCKET_TIMEOUT_SECONDS", 0.3)
     with ExitStack() as stack:
-        url = UNREACHABLE_URL if outage == "unreachable" else stack.enter_context(silent_redis())
+        url = UNREACHABLE_URL if outage == "unreachable" else stack.enter_context(silent_redis()).url
         monkeypatch.setitem(app.config, "REDIS_URL", url)
         monkeypatch.setattr(auth, "_checked_sessions", {})  # as in a process that never checked it
         timings = []

@@ -6,19 +6,31 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 UNREACHABLE_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
+@dataclass
+class SilentRedis:
+    url: str
+    connections: list[socket.socket] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """How many connections clients opened (each timed-out command drops its own)."""
+        return len(self.connections)
+
+
 @contextmanager
-def silent_redis() -> Iterator[str]:
-    """The URL of a Redis that accepts connections and never replies."""
+def silent_redis() -> Iterator[SilentRedis]:
+    """A Redis that accepts connections and never replies."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(64)
-    server.settimeout(0.2)
+    server.settimeout(0.1)
     stop = threading.Event()
-    held: list[socket.socket] = []
+    silent = SilentRedis(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
 
     def accept() -> None:
         while not stop.is_set():
@@ -26,15 +38,15 @@ def silent_redis() -> Iterator[str]:
                 connection, _ = server.accept()
             except OSError:
                 continue
-            held.append(connection)  # kept open, never answered
+            silent.connections.append(connection)  # kept open, never answered
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+        yield silent
     finally:
         stop.set()
         thread.join(2)
-        for connection in held:
+        for connection in silent.connections:
             connection.close()
         server.close()
