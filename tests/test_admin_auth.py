@@ -4,15 +4,18 @@ creating admins (never self-service; the CLI), the console's identify call."""
 import json
 import logging
 import time
+from contextlib import ExitStack
 
 import pytest
 
 from reedsailing.extensions import db
 from reedsailing.models import Admin
+from reedsailing.security import auth
 from tests import factories
 from tests.clients_support import FORM, console_login
 from tests.factories import headers, make_admin, make_user
 from tests.support.apps import limited_app
+from tests.support.silent_redis import UNREACHABLE_URL, silent_redis
 
 
 def test_admin_logs_in_and_uses_the_token_header(client):
@@ -228,3 +231,32 @@ def test_admins_create_list_reset_and_delete(app, client):
     last = runner.invoke(args=["admins", "delete", "root", "--yes"])
     assert last.exit_code == 1 and "最后一个管理员" in last.output
     assert [a.username for a in db.session.query(Admin)] == ["root"]
+
+
+# ---- a Redis outage costs the console nothing but speed (audit item 5) ---------------
+
+
+@pytest.mark.parametrize("outage", ["unreachable", "never answers"])
+def test_console_sessions_survive_a_redis_outage(client, app, monkeypatch, caplog, outage):
+    """`_renew_admin_session` did not guard the store: while Redis was unreachable every
+    admin request answered 500 (after 10 s when it hung), and student routes worked."""
+    admin, student = make_admin(), make_user()
+    token = headers(admin)["Token"]
+    monkeypatch.setitem(app.config, "REDIS_SOCKET_TIMEOUT_SECONDS", 0.3)
+    with ExitStack() as stack:
+        url = UNREACHABLE_URL if outage == "unreachable" else stack.enter_context(silent_redis()).url
+        monkeypatch.setitem(app.config, "REDIS_URL", url)
+        monkeypatch.setattr(auth, "_checked_sessions", {})  # as in a process that never checked it
+        timings = []
+        for _ in range(5):
+            started = time.monotonic()
+            response = client.get("/api/users/", headers={"Token": token})
+            timings.append(time.monotonic() - started)
+            assert response.status_code == 200, response.json
+        assert client.post("/api/identify/", json={"token": token}).json["status"] == 1
+        assert client.get(f"/api/users/{student.id}/", headers=headers(student)).status_code == 200
+    # one store timeout at most, then the process trusts the token until the next check
+    assert timings[0] < 3 and sum(timings[1:]) < 1, timings
+    assert "admin session store unavailable" in caplog.text
+    # a forged or expired token is still refused: only the store's answer is missing
+    assert client.get("/api/users/", headers={"Token": token + "x"}).status_code == 401

@@ -1,6 +1,7 @@
 """Behaviour every route shares: paths, error shapes, request bodies, headers behind a
 proxy, the API document."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -253,3 +254,129 @@ def test_a_route_without_a_body_refuses_one_that_is_not_an_object(client, route,
     # and nothing was done: the same route with no body (or `{}`) still succeeds once
     assert client.open(path, method=method, json={}, headers=headers(caller)).status_code in (200, 201)
     assert client.open(path, method=method, headers=headers(caller)).status_code in (200, 201, 404)
+
+
+# ---- strings UTF-8 cannot encode (audit item 6) ----------------------------------------
+
+LONE = "\ud800"  # json.dumps writes it as the escape "\\ud800"; the server's json.loads undoes it
+
+
+@pytest.fixture
+def surrogate_campus():
+    from datetime import timedelta
+
+    from reedsailing.core.timeutil import now
+    from reedsailing.models.blocks import CLUB
+    from tests.factories import join, make_activity, make_address, make_category, make_org
+
+    user, admin = make_user(), make_admin("root")
+    org = make_org(owner=user, block_id=CLUB)
+    ended = make_activity(org=org, begin=now() - timedelta(days=2), end=now() - timedelta(days=1))
+    join(ended, user)
+    upcoming = make_activity(org=org)
+    begin = now() + timedelta(days=3)
+    ids = {
+        "user": user.id,
+        "org": org.id,
+        "act": upcoming.id,
+        "ended": ended.id,
+        "block": CLUB,
+        "address": make_address().id,
+        "category": make_category().id,
+        "begin": begin.strftime("%Y-%m-%dT%H:%M:%S"),
+        "end": (begin + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    return {"student": headers(user), "admin": headers(admin), "anonymous": {}}, ids
+
+
+ACTIVITY = {"begin_time": "{begin}", "end_time": "{end}", "contain": 5, "location": "{address}"}
+# (method, path, caller, the field sent as a lone surrogate, the rest of a valid body)
+SURROGATE_CASES = [
+    # logins, without a token
+    ("POST", "/api/userLogin/", "anonymous", "code", {}),
+    ("POST", "/api/adminLogIn/", "anonymous", "username", {"password": "admin-password"}),
+    ("POST", "/api/adminLogIn/", "anonymous", "password", {"username": "root"}),
+    ("POST", "/api/identify/", "anonymous", "token", {}),
+    # searches
+    ("POST", "/api/activities/search/", "student", "name", {}),
+    ("POST", "/api/blocks/activities/search/{block}/", "student", "name", {}),
+    ("POST", "/api/blocks/organizations/search/{block}/", "student", "name", {}),
+    ("POST", "/api/organizations/activities/search/{org}/", "student", "name", {}),
+    ("POST", "/api/organizations/search/", "student", "name", {}),
+    ("POST", "/api/users/joined_acts/search/{user}/", "student", "name", {}),
+    ("POST", "/api/users/managed_organizations/search/{user}/", "student", "name", {}),
+    ("POST", "/api/users/released_activities/search/{user}/", "student", "name", {}),
+    ("POST", "/api/users/search/", "admin", "name", {}),
+    ("GET", "/api/activities/comments/search/", "admin", "query", None),
+    ("GET", "/api/feedbacks/search/", "admin", "content", None),
+    ("GET", "/api/feedbacks/user/{user}/search/", "admin", "content", None),
+    # a user
+    ("PUT", "/api/users/{user}/", "student", "name", {}),
+    ("PUT", "/api/users/{user}/", "student", "sign", {}),
+    ("PUT", "/api/users/{user}/", "student", "contact", {}),
+    ("PUT", "/api/users/{user}/", "student", "avatar", {}),
+    ("POST", "/api/register/", "admin", "username", {"password": "long enough"}),
+    # organizations
+    ("PUT", "/api/organizations/{org}/", "student", "name", {}),
+    ("PUT", "/api/organizations/{org}/", "student", "description", {}),
+    ("PUT", "/api/organizations/{org}/", "student", "avatar", {}),
+    ("POST", "/api/organizations/", "admin", "name", {"block": "{block}", "owner": "{user}"}),
+    ("POST", "/api/organizations/applications/", "student", "name", {"block": "{block}", "description": "d"}),
+    ("POST", "/api/organizations/applications/", "student", "description", {"block": "{block}", "name": "n"}),
+    # blocks, categories, addresses
+    ("POST", "/api/blocks/", "admin", "name", {}),
+    ("PUT", "/api/blocks/{block}/", "admin", "name", {}),
+    ("POST", "/api/activities/categories/", "student", "name", {}),
+    ("PUT", "/api/activities/categories/{category}/", "admin", "name", {}),
+    ("POST", "/api/activities/addresses/", "student", "name", {"latitude": "1", "longitude": "1"}),
+    ("PUT", "/api/activities/addresses/{address}/", "admin", "name", {"latitude": "1", "longitude": "1"}),
+    # activities, comments, feedback
+    ("POST", "/api/activities/", "student", "name", {**ACTIVITY, "block": 5}),
+    ("POST", "/api/activities/", "student", "description", {**ACTIVITY, "block": 5, "name": "n"}),
+    ("PUT", "/api/activities/{act}/", "student", "name", ACTIVITY),
+    ("POST", "/api/activities/comments/", "student", "content", {"act": "{ended}", "score": 4}),
+    ("POST", "/api/feedbacks/", "student", "content", {}),
+]
+
+
+def _filled(value, ids):
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        filled = value.format(**ids)
+        return int(filled) if filled.isdigit() else filled
+    return value
+
+
+@pytest.mark.parametrize(("method", "path", "who", "field", "rest"), SURROGATE_CASES)
+def test_a_lone_surrogate_is_a_field_error_never_a_500(
+    client, surrogate_campus, method, path, who, field, rest
+):
+    """`"\\ud800"` reached SQL and raised UnicodeEncodeError: a 500 on every one of these."""
+    from urllib.parse import quote
+
+    callers, ids = surrogate_campus
+    url = path.format(**ids)
+    sent = {**{key: _filled(value, ids) for key, value in (rest or {}).items()}, field: LONE}
+    raw = json.dumps(sent)
+    assert "\\ud800" in raw  # the escape goes over the wire, not an encoded character
+    if rest is None:  # a search that reads the query string: the console's `?{"query":"x"}`
+        response = client.open(f"{url}?{quote(raw)}", method=method, headers=callers[who])
+    else:
+        response = client.open(
+            url, method=method, data=raw.encode(), content_type="application/json", headers=callers[who]
+        )
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.json[field] and response.json["detail"]
+
+
+def test_a_lone_surrogate_anywhere_in_a_body_is_refused(client):
+    for raw in (
+        b'{"code": "x", "\\udfff": 1}',  # a key
+        b'{"code": ["x", {"deep": "\\ud800"}]}',  # nested
+        b'{"code": "\xed\xa0\x80"}',  # an encoded surrogate (json.loads decodes "surrogatepass")
+    ):
+        response = client.post("/api/userLogin/", data=raw, content_type="application/json")
+        assert response.status_code == 400 and response.json["detail"], raw
+    paired = client.post(
+        "/api/userLogin/", data=b'{"code": "\\ud83d\\ude00"}', content_type="application/json"
+    )
+    assert paired.status_code == 200  # a surrogate pair is one character (an emoji): fine

@@ -237,6 +237,32 @@ def test_comments_of_an_activity_follow_every_write(client, app, campus):
     assert read() == []
 
 
+def test_a_rename_after_the_callers_load_never_stores_the_old_name(client, app, campus, monkeypatch):
+    """Audit item 3: the authentication loads the caller's row before the versions are
+    read; a render that reused it stored the old name under the new versions."""
+    act = campus["activity"]
+    author = make_user(name="旧名")
+    join(act, author)
+    make_comment(act, author)
+    path = f"/api/activities/{act.id}/comments/"
+    assert client.get(path, headers=headers(author)).json[0]["user"]["name"] == "旧名"
+
+    read = cache.read_versions
+
+    def rename_then_read(conn, scopes):
+        # a rename committed by another request between the authentication and the read
+        monkeypatch.setattr(cache, "read_versions", read)
+        with db.engine.begin() as other:
+            other.execute(update(User).where(User.id == author.id).values(name="新名"))
+        return read(conn, scopes)
+
+    monkeypatch.setattr(cache, "read_versions", rename_then_read)
+    assert client.get(path, headers=headers(author)).json[0]["user"]["name"] == "新名"
+    for caller in (author, campus["reader"]):  # served from the cache now
+        response = client.get(path, headers=headers(caller))
+        assert response.status_code == 200 and response.json[0]["user"]["name"] == "新名"
+
+
 def test_cache_off_renders_every_time(client, app, campus):
     app.config["CACHE_ENABLED"] = False
     try:

@@ -14,6 +14,7 @@ from reedsailing.core import cache
 from reedsailing.models.blocks import CLUB
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import headers, make_activity, make_comment, make_org, make_user
+from tests.support.silent_redis import silent_redis
 
 
 @pytest.fixture
@@ -220,3 +221,36 @@ def test_a_full_redis_renders_every_read(client, app, campus, full_redis, monkey
             assert response.status_code == 200, path
     search = client.post("/api/activities/search/", json={"name": "讲座"}, headers=headers(reader))
     assert search.status_code == 200 and len(search.json) == 6
+
+
+# ---- a Redis that never answers (audit item 8b) -------------------------------------
+
+
+def test_a_hung_redis_costs_one_timeout_per_pause_not_two_per_request(client, app, campus, monkeypatch):
+    """Every cached read waited for the lookup's timeout and then the store's (10 s with
+    the default 5 s). After an error the cache leaves Redis alone for a pause, then one
+    request tries it again."""
+    monkeypatch.setitem(app.config, "REDIS_SOCKET_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(cache, "REDIS_PAUSE_SECONDS", 1.0, raising=False)
+    reader = campus["reader"]
+    paths = list_paths(campus)
+    with silent_redis() as silent:
+        monkeypatch.setitem(app.config, "REDIS_URL", silent.url)
+        started = time.monotonic()
+        for path in paths * 2:
+            response = client.get(path, headers=headers(reader))
+            assert response.status_code == 200 and response.json == fresh(client, app, path, reader), path
+        elapsed = time.monotonic() - started
+        assert silent.accepted == 1 and elapsed < 1.0 + 0.3, (silent.accepted, elapsed)  # one timeout in all
+        time.sleep(1.0)  # the pause is over: the next read tries Redis once more, and pauses again
+        for path in paths:
+            assert client.get(path, headers=headers(reader)).status_code == 200
+        assert silent.accepted == 2
+
+
+def test_a_full_redis_is_not_paused(client, app, campus, full_redis, monkeypatch):
+    """OOM is an answer, not an outage: reads keep asking Redis (and hit what it holds)."""
+    monkeypatch.setitem(app.config, "REDIS_URL", full_redis)
+    for _ in range(3):
+        assert client.get("/api/activities/", headers=headers(campus["reader"])).status_code == 200
+    assert full_redis not in cache.breaker.paused_until

@@ -1,19 +1,24 @@
 """Calendar feeds: the private feed URL (rotate, revoke), the iCal documents parsed
 back with the icalendar library, edits and cancellations, ETag/304 (docs/api.md §20)."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+import pytest
+import requests
 from icalendar import Calendar
 from sqlalchemy import select
 
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.feeds.services import purge_cancellations
-from reedsailing.models import CanceledActivity
+from reedsailing.models import CanceledActivity, FeedToken
+from reedsailing.security import auth
 from tests.acts_support import fmt
 from tests.factories import headers, join, make_activity, make_address, make_category, make_org, make_user
+from tests.support.server import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -176,3 +181,49 @@ def test_the_feeds_are_in_the_api_document(client):
     assert "304" in feed["responses"]
     assert set(spec["paths"]["/api/feeds/"]) == {"get", "post", "delete"}
     assert set(spec["paths"]["/api/subscriptions/"]) == {"get", "post"}
+
+
+# ---- rotations racing (audit item 8a) ------------------------------------------------
+
+
+@pytest.fixture
+def server(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("needs a database file or server shared with the server process")
+    process = ServerProcess(
+        {"DATABASE_URL": uri, "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
+    ).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.mark.slow
+def test_concurrent_rotations_of_one_feed_all_succeed(server):
+    """~10 rotations at once for one student answered 503s: delete-then-insert deadlocked
+    on MariaDB. Each is a 201 now, first rotation (no row yet) or not, and one secret is
+    left: the one the last of them answered."""
+    student = make_user()
+    token = auth.issue_user_token(student)
+
+    def rotate(_):
+        response = requests.post(
+            f"{server.url}/api/feeds/", headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+        return response.status_code, response.json()
+
+    answered = []
+    for _ in range(2):  # the first round creates the feed, the second replaces it
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            results = list(pool.map(rotate, range(10)))
+        assert [status for status, _ in results] == [201] * 10, results
+        answered += [body["url"] for _, body in results]
+        db.session.expire_all()
+        rows = db.session.scalars(select(FeedToken).where(FeedToken.user_id == student.id)).all()
+        assert len(rows) == 1
+        assert rows[0].token in {urlparse(url).path.split("/")[-1].removesuffix(".ics") for url in answered}
+    assert len(set(answered)) == 20  # every rotation made a secret of its own
+    paths = [urlparse(url).path for url in answered]
+    assert [requests.get(server.url + path, timeout=10).status_code for path in paths].count(200) == 1

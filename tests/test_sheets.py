@@ -4,10 +4,12 @@ import csv
 import io
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from reedsailing.extensions import db
-from reedsailing.models import JoinRequest
+from reedsailing.models import JoinRequest, Organization, User
 from reedsailing.models.blocks import CLUB
+from reedsailing.models.signup import PENDING, WAITING
 from reedsailing.sheets.services import COLUMNS
 from tests.factories import headers, join, make_activity, make_admin, make_org, make_user
 
@@ -98,3 +100,73 @@ def test_sheet_roles_and_bad_input(client):
     assert client.get("/api/activities/999999/sheet/", headers=headers(owner)).status_code == 404
     bad = client.get(f"/api/activities/{act.id}/sheet/?format=pdf", headers=headers(owner))
     assert bad.status_code == 400 and "format" in bad.json
+
+
+# ---- contact: the one rule of every answer (docs/security.md "Private details") -------
+
+
+def _contact_campus():
+    """Joined students, a waiting and a pending one (both with a phone number), and a
+    waiting one who joined another activity of the organization."""
+    owner, manager, act, _ = _campus()
+    came = db.session.scalars(select(User).where(User.contact == "13800000000")).one()
+    waiting = make_user(name="候补电话", contact="13900000000")
+    pending = make_user(name="待审电话", contact="13700000000")
+    member = make_user(name="老成员", contact="QQ 12345")
+    join(make_activity(org=db.session.get(Organization, act.org_id)), member)
+    db.session.add_all(
+        [
+            JoinRequest(act_id=act.id, user_id=waiting.id, state=WAITING),
+            JoinRequest(act_id=act.id, user_id=member.id, state=WAITING),
+            JoinRequest(act_id=act.id, user_id=pending.id, state=PENDING),
+        ]
+    )
+    db.session.commit()
+    return owner, manager, act, {"came": came, "waiting": waiting, "pending": pending, "member": member}
+
+
+def _xlsx(client, caller, act):
+    response = client.get(f"/api/activities/{act.id}/sheet/?format=xlsx", headers=headers(caller))
+    assert response.status_code == 200
+    values = [
+        list(row) for row in load_workbook(io.BytesIO(response.data))["报名表"].iter_rows(values_only=True)
+    ]
+    return [["" if value is None else str(value) for value in row] for row in values[1:]]
+
+
+def _contacts(rows):
+    """{user id: 联系方式} of a sheet's table (its first row is the header)."""
+    assert rows[0][5] == "联系方式"
+    return {int(row[2]): row[5] for row in rows[1:]}
+
+
+def test_contact_in_the_sheet_follows_the_one_rule(client):
+    """Audit item 4: the sheet wrote every waiting and pending student's phone number
+    for any manager, while the waiting list and a user's profile hide it."""
+    owner, manager, act, students = _contact_campus()
+    came, waiting, pending, member = (students[k] for k in ("came", "waiting", "pending", "member"))
+    for caller in (manager, owner):
+        for table in (_csv(client, caller, act), _xlsx(client, caller, act)):
+            contacts = _contacts(table)
+            assert contacts[came.id] == "13800000000"  # a participant: its organizers see it
+            assert contacts[waiting.id] == "" and contacts[pending.id] == ""  # not joined
+            assert contacts[member.id] == "QQ 12345"  # joined another activity they manage
+    admin = make_admin()
+    for table in (_csv(client, admin, act), _xlsx(client, admin, act)):
+        contacts = _contacts(table)
+        assert contacts[waiting.id] == "13900000000" and contacts[pending.id] == "13700000000"
+
+
+def test_the_sheet_the_lists_and_the_profile_agree_on_contact(client):
+    owner, manager, act, _ = _contact_campus()
+    for caller in (manager, owner, make_admin()):
+        sheet = _contacts(_csv(client, caller, act))
+        profiles = {
+            user_id: client.get(f"/api/users/{user_id}/", headers=headers(caller)).json["contact"] or ""
+            for user_id in sheet
+        }
+        assert sheet == profiles
+        waiting = client.get(f"/api/activities/{act.id}/waitlist/", headers=headers(caller)).json
+        pending = client.get(f"/api/activities/{act.id}/requests/", headers=headers(caller)).json
+        listed = {entry["person"]["id"]: entry["person"]["contact"] or "" for entry in waiting + pending}
+        assert listed and listed == {user_id: sheet[user_id] for user_id in listed}

@@ -14,6 +14,10 @@ stored, so no caller can plant an answer under another request's key or fill the
 with junk. Each route-and-arguments keeps at most `CACHE_VARIANTS` answers (the oldest
 goes first), and no answer above a quarter of `CACHE_MAX_BYTES` is stored.
 
+An answer is rendered from rows read after its versions (the session's objects are
+expired first), never from an object loaded before them: the caller's row, loaded by the
+authentication, may be older than a rename those versions include.
+
 An answer that also depends on the clock (a status partition: an activity moves from
 `unstart` to `cur` when it begins, with no write) calls `valid_until(moment)` while it
 renders; its entry expires at the earliest such moment.
@@ -110,6 +114,44 @@ class LocalCache:
 
 local = LocalCache()
 
+REDIS_PAUSE_SECONDS = 30.0  # after a Redis error, the answer cache leaves Redis alone this long
+
+
+class RedisBreaker:
+    """A circuit breaker per Redis URL: after an error the answer cache skips Redis (reads
+    render live, nothing is stored) for `REDIS_PAUSE_SECONDS`; then one request tries it
+    again while the others keep skipping, and its success ends the pause. A Redis that
+    hangs thus costs one `REDIS_SOCKET_TIMEOUT_SECONDS` per process and pause, instead
+    of a lookup's and a store's timeout on every cached read."""
+
+    def __init__(self) -> None:
+        self.paused_until: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def allows(self, url: str) -> bool:
+        with self.lock:
+            until = self.paused_until.get(url)
+            if until is None:
+                return True
+            moment = time.monotonic()
+            if moment < until:
+                return False
+            self.paused_until[url] = moment + REDIS_PAUSE_SECONDS  # this caller probes
+            return True
+
+    def succeeded(self, url: str) -> None:
+        if url in self.paused_until:
+            with self.lock:
+                self.paused_until.pop(url, None)
+
+    def failed(self, url: str, error: Exception) -> None:
+        with self.lock:
+            self.paused_until[url] = time.monotonic() + REDIS_PAUSE_SECONDS
+        log.warning("answer cache: Redis unavailable, not asked for %s s: %s", REDIS_PAUSE_SECONDS, error)
+
+
+breaker = RedisBreaker()
+
 
 def valid_until(moment: datetime | None) -> None:
     """The answer being rendered changes by itself at `moment` (None: never)."""
@@ -165,11 +207,15 @@ def _lookup(key: str) -> tuple[str, bytes] | None:
     client = redis_client()
     if client is None:
         return local.get(key)
+    url = current_app.config["REDIS_URL"]
+    if not breaker.allows(url):
+        return None
     try:
         raw = _raw_redis().get(key)
     except _redis_errors() as error:  # any Redis error: render instead
-        log.warning("answer cache unavailable: %s", error)
+        _failed(url, error)
         return None
+    breaker.succeeded(url)
     if raw is None:
         return None
     etag, _, body = raw.partition(b"\n")
@@ -190,10 +236,15 @@ def _store(key: str, group: str, etag: str, body: bytes, expires: datetime | Non
     if redis_client() is None:
         local.put(key, group, etag, body, expires, int(config["CACHE_MAX_BYTES"]), variants)
         return
+    url = config["REDIS_URL"]
+    if not breaker.allows(url):
+        return
     try:
         _redis_store(key, group, etag.encode() + b"\n" + body, ttl_ms, variants, int(config["CACHE_TTL"]))
     except _redis_errors() as error:  # full (OOM), down or slow: the answer was rendered anyway
-        log.warning("answer cache unavailable: %s", error)
+        _failed(url, error)
+        return
+    breaker.succeeded(url)
 
 
 def _redis_store(key: str, group: str, payload: bytes, ttl_ms: int, variants: int, ttl: int) -> None:
@@ -227,6 +278,17 @@ def _redis_errors() -> tuple[type[Exception], ...]:
     return (redis.RedisError,)
 
 
+def _failed(url: str, error: Exception) -> None:
+    """Down, unreachable or hung: pause asking it. Any other error (OOM from a full Redis)
+    is an answer: logged, and the next read asks again."""
+    import redis
+
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        breaker.failed(url, error)
+    else:
+        log.warning("answer cache unavailable: %s", error)
+
+
 def _answer(etag: str, body: bytes) -> Response:
     if etag in request.if_none_match:
         response = Response(status=304)
@@ -257,6 +319,10 @@ def cached(
             hit = _lookup(key)
             if hit is not None:
                 return _answer(*hit)
+            # The answer is stored under the versions just read, so it renders from rows
+            # read after them: an object loaded before (the caller, by the
+            # authentication) may predate a write those versions already include.
+            db.session.expire_all()
             g.cache_valid_until = None
             result = view(*args, **kwargs)
             if isinstance(result, Response | tuple):

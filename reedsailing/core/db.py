@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import Connection, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reedsailing.core.errors import ApiError, not_found, unknown_pk
+from reedsailing.core.errors import ApiError, connection_lost, not_found, roll_back, unknown_pk
 from reedsailing.extensions import db
 
 Row = TypeVar("Row")
@@ -88,19 +88,32 @@ def commit_at_the_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run a view as one unit of work: commit when it answers, roll back when it raises.
 
     The commit runs inside the view's dispatch, so a clash or a lost connection at the
-    commit meets the same error handlers as one inside the view (409, 503).
+    commit meets the same error handlers as one inside the view (409, 503). A GET (or
+    HEAD) whose database connection was lost (`errors.connection_lost`: killed, the
+    server restarted) runs once more on a fresh connection: a read is idempotent, and
+    whatever it wrote was rolled back with it.
     """
 
     @wraps(view)
     def unit(*args: Any, **kwargs: Any) -> Any:
-        try:
-            answer = view(*args, **kwargs)
-            if has_writes():
-                db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        return answer  # a read only: the teardown ends its transaction
+        for attempt in (1, 2):
+            try:
+                answer = view(*args, **kwargs)
+                if has_writes():
+                    db.session.commit()
+            except BaseException as error:
+                roll_back()
+                if attempt == 1 and connection_lost(error) and _idempotent_request():
+                    log.warning(
+                        "database connection lost on %s %s, once more: %s",
+                        request.method,
+                        request.path,
+                        error,
+                    )
+                    continue
+                raise
+            return answer  # a read only: the teardown ends its transaction
+        raise AssertionError("unreachable")  # the second attempt answers or raises
 
     return unit
 
@@ -110,6 +123,13 @@ def has_writes() -> bool:
     needs no COMMIT and none of the commit hooks."""
     session = db.session()
     return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
+
+
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+def _idempotent_request() -> bool:
+    return has_request_context() and request.method in IDEMPOTENT
 
 
 def install_boundary(app: Flask) -> None:
@@ -129,7 +149,7 @@ def unit_of_work() -> Iterator[None]:
         yield
         db.session.commit()
     except BaseException:
-        db.session.rollback()
+        roll_back()
         raise
 
 

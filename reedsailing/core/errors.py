@@ -8,7 +8,7 @@ import logging
 
 from flask import g, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from reedsailing.extensions import db
@@ -98,6 +98,25 @@ def first_message(messages):
     return "请求无效。"
 
 
+def connection_lost(error: BaseException) -> bool:
+    """True for an error of a database that is gone for this request (the connection
+    killed or dropped, the server down, a lock wait given up): answered 503, and a GET
+    runs once more (core.db.commit_at_the_boundary)."""
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(error, OperationalError | InterfaceError)
+    # the next use of a connection that died inside the transaction
+    return isinstance(error, PendingRollbackError)
+
+
+def roll_back() -> None:
+    """Roll the session back, whatever state its connection is in: a rollback that fails
+    (its connection died) is logged and never replaces the error being answered."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.warning("rollback failed", exc_info=True)
+
+
 def _json(status, body):
     response = jsonify(body)
     response.status_code = status
@@ -120,7 +139,7 @@ def register_error_handlers(app):
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error):
         # A unique constraint lost a race that the service's own check did not see.
-        db.session.rollback()
+        roll_back()
         log.info("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return _json(409, {"detail": DEFAULT_DETAILS[409]})
 
@@ -137,15 +156,18 @@ def register_error_handlers(app):
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
-    @app.errorhandler(OperationalError)
-    def handle_operational_error(error):
-        db.session.rollback()
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PendingRollbackError)
+    def handle_database_error(error):
+        if not connection_lost(error):
+            return handle_unexpected(error)  # a bug in a statement (ProgrammingError, ...)
+        roll_back()
         log.exception("database error [%s]", getattr(g, "request_id", "-"))
         return _json(503, {"detail": DEFAULT_DETAILS[503], "request_id": getattr(g, "request_id", None)})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):
-        db.session.rollback()
+        roll_back()
         log.exception(
             "unhandled error [%s] on %s %s", getattr(g, "request_id", "-"), request.method, request.path
         )

@@ -4,8 +4,9 @@ strings, times without seconds) and the DRF-style Chinese messages the app shows
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from marshmallow import EXCLUDE, fields, validate
+from marshmallow import EXCLUDE, ValidationError, fields, validate
 from marshmallow import Schema as _Schema
 
 from reedsailing.core.timeutil import format_time, parse_time
@@ -26,6 +27,42 @@ fields.Float.default_error_messages.update({"special": "请填写合法的数字
 fields.String.default_error_messages.update({"invalid": "请填写合法的字符串。"})
 fields.Boolean.default_error_messages.update({"invalid": "必须是合法的布尔值。"})
 fields.List.default_error_messages.update({"invalid": "请填写一个列表。"})
+
+
+# A lone UTF-16 surrogate ("\ud800", which a JSON `\u` escape can carry) is a Python str
+# that no database driver can encode: it is refused as bad input, never stored.
+NOT_ENCODABLE = "请填写合法的字符串：其中有无法编码的字符。"
+
+
+def encodable(text: str) -> bool:
+    """True when `text` can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def holds_unencodable(value: Any) -> bool:
+    """True when a string anywhere in `value` (a loaded JSON value: dict keys too) is not
+    `encodable`. Iterative, so any nesting the JSON parser accepted is walked."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not encodable(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _encodable_text(value: str) -> None:
+    if isinstance(value, str) and not encodable(value):
+        raise ValidationError(NOT_ENCODABLE)
 
 
 class Schema(_Schema):
@@ -62,8 +99,12 @@ def Id(**kwargs):  # noqa: N802 - a field factory reads like a field class
 
 
 def Text(max_length, *, min_length=0, blank_message="该字段不能为空。", **kwargs):  # noqa: N802
-    """A string with the DRF messages for blank and too long values."""
-    validators = [validate.Length(max=max_length, error=f"请确保这个字段不超过 {max_length} 个字符。")]
+    """A string with the DRF messages for blank and too long values; one that UTF-8 cannot
+    encode (a lone surrogate) is a field error too."""
+    validators = [
+        _encodable_text,
+        validate.Length(max=max_length, error=f"请确保这个字段不超过 {max_length} 个字符。"),
+    ]
     if min_length:
         validators.append(validate.Length(min=min_length, error=blank_message))
     return fields.String(validate=validators, **kwargs)

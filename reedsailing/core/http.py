@@ -6,7 +6,8 @@ from urllib.parse import unquote_to_bytes
 
 from flask import request
 
-from reedsailing.core.errors import ApiError, bad_request
+from reedsailing.core.errors import ApiError, FieldError, bad_request
+from reedsailing.core.fields import NOT_ENCODABLE, encodable, holds_unencodable
 
 MAX_JSON_BYTES = 256 * 1024
 TOO_LARGE = "请求体过大。"
@@ -32,7 +33,28 @@ def json_body():
         raise bad_request("请求体不是合法的 JSON。") from error
     if not isinstance(data, dict):
         raise bad_request("请求体必须是 JSON 对象。")
+    if b"\\u" in raw or not _is_utf8(raw):  # else no string of it can hold a surrogate
+        refuse_unencodable(data)
     return data
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False  # json.loads decodes with "surrogatepass" (or read UTF-16/32)
+    return True
+
+
+def refuse_unencodable(data: dict[str, Any]) -> None:
+    """400 naming the first field (DRF style) whose value holds a string UTF-8 cannot
+    encode, a lone UTF-16 surrogate: the database could neither store nor compare it
+    (a 500 once it reached SQL). The value itself is never echoed."""
+    for key, value in data.items():
+        if not encodable(key):
+            raise FieldError({"non_field_errors": [NOT_ENCODABLE]})
+        if holds_unencodable(value):
+            raise FieldError({key: [NOT_ENCODABLE]})
 
 
 def load(schema, data=None):
@@ -66,4 +88,5 @@ def query_params() -> dict[str, Any]:
         raise bad_request("查询参数不是合法的 JSON 对象。") from error
     if not isinstance(data, dict):
         raise bad_request("查询参数不是合法的 JSON 对象。")
+    refuse_unencodable(data)
     return data

@@ -1,8 +1,9 @@
 """Output shapes shared by several features (docs/api.md §2).
 
 Nested users are always `PublicUser` (email masked, `contact` hidden, never openid);
-only the user themself and admins see a whole profile, through `UserSchema`. The
-managers of an activity see its participants' `contact` (README "Security").
+only the user themself and admins see a whole profile, through `UserSchema`. Who sees
+`contact` is one rule, `security.permissions.contact_shown_to` (docs/security.md
+"Private details"): the managers of an activity see its participants' `contact`.
 """
 
 from marshmallow import fields
@@ -67,6 +68,22 @@ class ContactUserSchema(PublicUserSchema):
     """A user as the managers of an activity they joined see them: with `contact`."""
 
     contact = fields.String(allow_none=True)
+
+
+class Person(fields.Nested):
+    """A student in an organizer's list (the waiting list, the join requests): the
+    masked profile, with `contact` only where the entry's `contact_shown` is true, as
+    `security.permissions.contact_shown_to` (the one rule) decided; otherwise null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ContactUserSchema, **kwargs)
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        data = super()._serialize(nested_obj, attr, obj, **kwargs)
+        shown = obj.get("contact_shown") if isinstance(obj, dict) else getattr(obj, "contact_shown", False)
+        if data is not None and not shown:
+            data["contact"] = None
+        return data
 
 
 class BlockSchema(Schema):

@@ -17,10 +17,12 @@ activity list; the recommendations read that scope.
 import logging
 import uuid
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Delete, Engine, Insert, Update, event, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from reedsailing.extensions import Base
 from reedsailing.models import DataVersion
@@ -69,7 +71,11 @@ def _note_write(conn: Connection, statement: Any, multiparams: Any, params: Any,
 
 @event.listens_for(Engine, "rollback")
 def _forget(conn: Connection) -> None:
-    conn.info.pop(_PENDING, None)
+    # An invalidated connection (killed, server gone) has no DBAPI connection left, and
+    # `conn.info` would raise PendingRollbackError; its pool record starts a new
+    # connection with an empty `info`, so there is nothing to forget.
+    if not conn.invalidated:
+        conn.info.pop(_PENDING, None)
 
 
 @event.listens_for(Engine, "commit")
@@ -77,6 +83,8 @@ def _bump(conn: Connection) -> None:
     """Before the DBAPI commit: new tokens for the written scopes, on the same DBAPI
     connection (so in the same transaction), in a fixed order (no lock-order deadlock
     between two writers on MariaDB)."""
+    if conn.invalidated:
+        return  # the commit fails on its own, as the lost connection it is
     scopes = conn.info.pop(_PENDING, None)
     if not scopes or not has_table(conn):
         return
@@ -85,11 +93,14 @@ def _bump(conn: Connection) -> None:
     tokens = {scope: new_version() for scope in ordered}
     cases = " ".join(f"WHEN {mark} THEN {mark}" for _ in ordered)
     marks = ", ".join(mark for _ in ordered)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi = conn.connection.dbapi_connection
+    cursor = dbapi.cursor()  # type: ignore[union-attr]
+    statement = ""
     try:
         # One statement, rows locked in primary-key order.
+        statement = f"UPDATE {TABLE} SET version = CASE scope {cases} END WHERE scope IN ({marks})"
         cursor.execute(
-            f"UPDATE {TABLE} SET version = CASE scope {cases} END WHERE scope IN ({marks})",
+            statement,
             [value for scope in ordered for value in (scope, tokens[scope])] + ordered,
         )
         if cursor.rowcount == len(ordered):
@@ -102,8 +113,20 @@ def _bump(conn: Connection) -> None:
                 cursor.execute(
                     f"INSERT INTO {TABLE} (scope, version) VALUES ({mark}, {mark})", (scope, tokens[scope])
                 )
+    except conn.dialect.loaded_dbapi.Error as error:
+        # A raw cursor's error is the driver's own class; raise it as SQLAlchemy would (a
+        # lost connection: OperationalError, connection invalidated), so the app's error
+        # handlers and the boundary see what they see for any other statement.
+        lost = conn.dialect.is_disconnect(error, dbapi, cursor)
+        wrapped = DBAPIError.instance(
+            statement, None, error, conn.dialect.loaded_dbapi.Error, lost, dialect=conn.dialect
+        )
+        if lost:
+            conn.invalidate(error)
+        raise wrapped from error
     finally:
-        cursor.close()
+        with suppress(conn.dialect.loaded_dbapi.Error):  # a cursor of a dead connection
+            cursor.close()
 
 
 def has_table(conn: Connection) -> bool:

@@ -59,16 +59,40 @@ def feed_of(user: User) -> dict[str, Any]:
     return {"url": feed_url(row.token), "created_at": row.created_at}
 
 
+def _lock_feed_of(user: User) -> None:
+    """Queue the changes of one student's feed: the student's row lock until the end of
+    the transaction (MariaDB; SQLite's first write takes the database write lock). Two
+    rotations then never meet halfway: the second sees what the first committed, instead
+    of two inserts deadlocking on the unique `user_id` (a 503 for one of them)."""
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
 def rotate_feed(user: User) -> dict[str, Any]:
-    """Give the student a feed URL with a new secret; a former URL stops working."""
-    db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
-    db.session.add(FeedToken(user_id=user.id, token=secrets.token_urlsafe(32), created_at=now()))
-    db.session.flush()
-    return feed_of(user)
+    """Give the student a feed URL with a new secret; a former URL stops working.
+
+    The existing row gets the new secret in place; a row is inserted only when there is
+    none. Concurrent rotations queue on the student's row lock, so each answers 201 with
+    a secret of its own, and the last one committed is the feed's."""
+    _lock_feed_of(user)
+    token, created = secrets.token_urlsafe(32), now()
+    replaced = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(FeedToken)
+            .where(FeedToken.user_id == user.id)
+            .values(token=token, created_at=created)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if not replaced.rowcount:
+        db.session.add(FeedToken(user_id=user.id, token=token, created_at=created))
+        db.session.flush()
+    return {"url": feed_url(token), "created_at": created}
 
 
 def revoke_feed(user: User) -> bool:
     """Delete the student's feed secret; True when there was one."""
+    _lock_feed_of(user)
     result = cast(
         CursorResult[Any], db.session.execute(delete(FeedToken).where(FeedToken.user_id == user.id))
     )

@@ -3,7 +3,7 @@
 from marshmallow import fields
 
 from reedsailing.core.fields import DateTime, Id, Schema
-from reedsailing.core.schemas import ContactUserSchema, PublicUserSchema
+from reedsailing.core.schemas import ContactUserSchema, Person
 
 
 class JoinBody(Schema):
@@ -61,13 +61,13 @@ class SignupResult(Schema):
 
 
 class WaitingEntrySchema(Schema):
-    person = fields.Nested(PublicUserSchema)
+    person = Person()
     position = fields.Integer()
     created_at = DateTime()
 
 
 class JoinRequestSchema(Schema):
-    person = fields.Nested(PublicUserSchema, attribute="user")
+    person = Person(attribute="user")
     state = fields.String()
     created_at = DateTime()
 

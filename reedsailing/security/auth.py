@@ -13,15 +13,20 @@ server-side in `core.store`, expiring after `ADMIN_TOKEN_IDLE_HOURS`. Every use 
 that expiry back; each process checks and renews a session at most once a minute (or a
 tenth of the idle time), so a request costs no store round trip. The token's own signed
 time is the hard upper bound: `ADMIN_TOKEN_MAX_DAYS` after the login, however busy.
+While the store (Redis) is unreachable or hung, a check trusts the signed token (that
+bound and the password's fingerprint) and logs a warning: an idle expiry may then be
+noticed late, but the console keeps working, as the student routes do.
 """
 
 import hashlib
+import logging
 import secrets
 import time
 from functools import wraps
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from redis import RedisError
 
 from reedsailing.core import store
 from reedsailing.core.errors import ApiError, forbidden
@@ -32,6 +37,7 @@ USER_SALT = "reedsailing.user-token"
 ADMIN_SALT = "reedsailing.admin-token"
 ADMIN_SESSION_KEY = "admin-session:{}"
 ADMIN_SESSION_RENEW_SECONDS = 60  # check and renew a session at most this often per process
+log = logging.getLogger(__name__)
 
 
 class _Signer(TimestampSigner):
@@ -88,10 +94,17 @@ def _renew_admin_session(session: object, issued: float) -> bool:
     if checked is not None and time.monotonic() - checked < min(ADMIN_SESSION_RENEW_SECONDS, idle / 10):
         return True
     key = ADMIN_SESSION_KEY.format(session)
-    if store.get_value(key) is None and time.time() - issued >= idle:
-        _checked_sessions.pop(session, None)
-        return False
-    store.set_value(key, f"{time.time():.3f}", idle)
+    try:
+        if store.get_value(key) is None and time.time() - issued >= idle:
+            _checked_sessions.pop(session, None)
+            return False
+        store.set_value(key, f"{time.time():.3f}", idle)
+    except RedisError as error:
+        # Redis unreachable or hung: the signed token (its max age, the password's
+        # fingerprint) is all there is to go on until the next check, one renewal
+        # interval later; an outage costs one timeout per session and process per
+        # interval, never an error.
+        log.warning("admin session store unavailable, trusting the signed token: %s", error)
     _remember_session(session)
     return True
 

@@ -5,12 +5,14 @@ body field). Role checks stand at the entry of an operation; nothing below re-de
 them.
 """
 
-from sqlalchemy import exists, select
+from collections.abc import Iterable
+
+from sqlalchemy import and_, exists, or_, select
 
 from reedsailing.core.db import get_or_404
 from reedsailing.core.errors import forbidden
 from reedsailing.extensions import db
-from reedsailing.models import Activity, OrgManager
+from reedsailing.models import Activity, OrgManager, Participation
 from reedsailing.models.blocks import PERSONAL
 from reedsailing.security.principal import Principal
 
@@ -56,3 +58,39 @@ def organized_activity(principal: Principal, activity_id: int, detail: str = ORG
     """Load the activity (404) and check that the caller organizes it (403): the entry
     check of every organizer's operation."""
     return require_organizer(principal, get_or_404(Activity, activity_id, ACTIVITY_NOT_FOUND), detail)
+
+
+def contact_shown_to(principal: Principal, user_ids: Iterable[int]) -> set[int]:
+    """The users among `user_ids` whose `contact` the caller sees: the one rule of
+    docs/security.md "Private details", for every answer and sheet that shows it.
+
+    The user themself and admins; otherwise whoever joined an activity the caller
+    manages (its owner when it has no organization, else a manager of its
+    organization). Being on a waiting list or asking to join is not having joined. One
+    query per 500 users.
+    """
+    wanted = set(user_ids)
+    if principal.is_admin or not wanted:
+        return wanted
+    if principal.user is None:
+        return set()
+    caller = principal.user.id
+    shown = wanted & {caller}
+    others = sorted(wanted - shown)
+    managed_org = select(OrgManager.org_id).where(OrgManager.user_id == caller)
+    for start in range(0, len(others), 500):
+        shown.update(
+            db.session.scalars(
+                select(Participation.user_id)
+                .distinct()
+                .join(Activity, Activity.id == Participation.act_id)
+                .where(
+                    Participation.user_id.in_(others[start : start + 500]),
+                    or_(
+                        and_(Activity.org_id.is_(None), Activity.owner_id == caller),
+                        Activity.org_id.in_(managed_org),
+                    ),
+                )
+            )
+        )
+    return shown

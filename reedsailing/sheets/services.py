@@ -3,6 +3,9 @@
 Who may download: the activity owner, organization managers and admins. Admins and
 the owner see addresses in full; an organization manager who is not the owner sees
 them masked (`z***@buaa.edu.cn`), as in every other answer about other students.
+`contact` follows the one rule of every answer (`permissions.contact_shown_to`): the
+participants' for an organizer, a waiting or pending student's only where that rule
+shows it (admins, or the student joined another activity the caller manages).
 Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) are quoted.
 Both formats hold the same table: the header row (COLUMNS) first, then one row per
 student; 签到 is 是 or 否 for everyone (waiting and pending students have not come).
@@ -24,7 +27,7 @@ from reedsailing.extensions import db
 from reedsailing.models import Activity, Participation, User
 from reedsailing.models.signup import PENDING, WAITING
 from reedsailing.participation.services.waitlist import requests_in
-from reedsailing.security.permissions import organized_activity
+from reedsailing.security.permissions import contact_shown_to, organized_activity
 from reedsailing.security.principal import Principal
 
 COLUMNS = [
@@ -61,6 +64,11 @@ def sheet(principal: Principal, activity_id: int) -> tuple[Activity, list[list[A
         .order_by(Participation.id)
         .options(joinedload(Participation.user))
     ).all()
+    waiting = requests_in(activity_id, WAITING)
+    pending = requests_in(activity_id, PENDING)
+    shown = contact_shown_to(
+        principal, [entry.user_id for entries in (joined, waiting, pending) for entry in entries]
+    )
     rows: list[list[Any]] = []
 
     def add(state: str, student: User, since: datetime, place: int | None) -> None:
@@ -72,7 +80,7 @@ def sheet(principal: Principal, activity_id: int) -> tuple[Activity, list[list[A
                 student.id,
                 student.name,
                 (student.email if full else mask_email(student.email)) or "",
-                student.contact or "",
+                (student.contact if student.id in shown else None) or "",
                 _time(since),
                 place if place is not None else "",
                 "是" if came else "否",
@@ -83,9 +91,9 @@ def sheet(principal: Principal, activity_id: int) -> tuple[Activity, list[list[A
 
     for participation in joined:
         add("joined", participation.user, participation.joined_at, None)
-    for place, entry in enumerate(requests_in(activity_id, WAITING), start=1):
+    for place, entry in enumerate(waiting, start=1):
         add(WAITING, entry.user, entry.created_at, place)
-    for entry in requests_in(activity_id, PENDING):
+    for entry in pending:
         add(PENDING, entry.user, entry.created_at, None)
     return activity, rows
 

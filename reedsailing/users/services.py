@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, delete, insert, or_, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reedsailing.activities.services.cancelling import cancel_activity
@@ -21,8 +21,9 @@ from reedsailing.core.wire import flow_error
 from reedsailing.extensions import db
 from reedsailing.integrations import wechat
 from reedsailing.integrations.mail import MailError, send_mail
-from reedsailing.models import Activity, EmailCode, Organization, OrgManager, Participation, User
+from reedsailing.models import Activity, EmailCode, Organization, Participation, User
 from reedsailing.participation.services.places import free_place
+from reedsailing.security.permissions import contact_shown_to
 from reedsailing.security.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -40,34 +41,15 @@ def get_user(user_id: int) -> User:
 
 
 def read_user(principal: Principal, user_id: int) -> tuple[User, str]:
-    """The user and how much of them the caller sees (README "Security"):
-    "whole" (themself, admins), "contact" (who manages an activity the user joined:
-    the masked profile with `contact`), else "public" (email masked, no contact)."""
+    """The user and how much of them the caller sees (docs/security.md "Private
+    details"): "whole" (themself, admins), "contact" (the masked profile with `contact`:
+    `contact_shown_to`, the one rule), else "public" (email masked, no contact)."""
     user = get_user(user_id)
     if principal.is_admin or principal.is_user(user.id):
         return user, "whole"
-    if principal.user is not None and manages_a_joined_activity(principal.user.id, user.id):
+    if user.id in contact_shown_to(principal, [user.id]):
         return user, "contact"
     return user, "public"
-
-
-def manages_a_joined_activity(manager_id: int, user_id: int) -> bool:
-    """True when `user_id` joined an activity `manager_id` manages (its owner when it has
-    no organization, else a manager of its organization)."""
-    managed_org = select(OrgManager.org_id).where(OrgManager.user_id == manager_id)
-    statement = (
-        select(Participation.id)
-        .join(Activity, Activity.id == Participation.act_id)
-        .where(
-            Participation.user_id == user_id,
-            or_(
-                and_(Activity.org_id.is_(None), Activity.owner_id == manager_id),
-                Activity.org_id.in_(managed_org),
-            ),
-        )
-        .limit(1)
-    )
-    return db.session.execute(statement).first() is not None
 
 
 def list_users(*, name: str | None = None, boya_followers: bool = False) -> list[User]:

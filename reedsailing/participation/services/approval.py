@@ -6,7 +6,6 @@ student may ask again only when the decline said so (`allowAgain`): otherwise th
 declined request stays and blocks a new one.
 """
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
@@ -23,17 +22,28 @@ from reedsailing.participation.services.waitlist import (
     requests_in,
     take_place,
 )
-from reedsailing.security.permissions import organized_activity
+from reedsailing.security.permissions import contact_shown_to, organized_activity
 from reedsailing.security.principal import Principal
 
 NO_REQUEST = "该用户没有待审核的加入申请。"
 FULL = "活动人数已满。"
 
 
-def pending_requests(principal: Principal, activity_id: int) -> Sequence[JoinRequest]:
-    """The pending requests, oldest first (organizers)."""
+def pending_requests(principal: Principal, activity_id: int) -> list[dict[str, Any]]:
+    """The pending requests, oldest first (organizers), each with `contact_shown` by the
+    one rule (asking to join is not having joined)."""
     organized_activity(principal, activity_id)
-    return requests_in(activity_id, PENDING)
+    entries = requests_in(activity_id, PENDING)
+    shown = contact_shown_to(principal, [entry.user_id for entry in entries])
+    return [
+        {
+            "user": entry.user,
+            "state": entry.state,
+            "created_at": entry.created_at,
+            "contact_shown": entry.user_id in shown,
+        }
+        for entry in entries
+    ]
 
 
 def approve(principal: Principal, activity_id: int, person_id: int) -> list[int]:

@@ -25,7 +25,7 @@ from reedsailing.messages.services import notify
 from reedsailing.messages.texts import ADMITTED_FROM_WAITLIST
 from reedsailing.models import Activity, JoinRequest, Participation, User
 from reedsailing.models.signup import PENDING, WAITING
-from reedsailing.security.permissions import organized_activity
+from reedsailing.security.permissions import contact_shown_to, organized_activity
 from reedsailing.security.principal import Principal
 
 NOT_FOUND = "未找到该活动。"
@@ -171,9 +171,17 @@ def requests_in(activity_id: int, state: str) -> Sequence[JoinRequest]:
 
 
 def waiting_list(principal: Principal, activity_id: int) -> list[dict[str, Any]]:
-    """The waiting list in order, `[{person, position, created_at}]` (organizers)."""
+    """The waiting list in order, `[{person, position, created_at}]` (organizers);
+    `contact_shown` per entry, by the one rule (waiting is not having joined)."""
     organized_activity(principal, activity_id)
+    entries = requests_in(activity_id, WAITING)
+    shown = contact_shown_to(principal, [entry.user_id for entry in entries])
     return [
-        {"person": entry.user, "position": index, "created_at": entry.created_at}
-        for index, entry in enumerate(requests_in(activity_id, WAITING), start=1)
+        {
+            "person": entry.user,
+            "position": index,
+            "created_at": entry.created_at,
+            "contact_shown": entry.user_id in shown,
+        }
+        for index, entry in enumerate(entries, start=1)
     ]
