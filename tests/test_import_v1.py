@@ -215,6 +215,7 @@ def fill(old, base):
             ),
             _act(7, "太长的人的活动", 5, 6, base + 7 * day, 5, location=1, keywords="活动"),
             _act(8, "编程之夜", 5, 7, base + 8 * day, 40, category=4, location=1, keywords="编程 之夜"),
+            _act(12, "博雅：即将开始的讲座", 2, 1, base + day, 200, category=1, location=3, keywords="讲座"),
         ],
     )
     old.insert(
@@ -418,7 +419,13 @@ def test_students_and_admins_see_what_the_first_version_held(app, client, old, m
     me = student(3)
 
     # the same activities in each block, ids kept; activity 7's owner could not be imported
-    assert [activity_ids(client, block, me) for block in (1, 2, 3, 4, 5)] == [[1, 2, 6], [3], [], [5], [4, 8]]
+    assert [activity_ids(client, block, me) for block in (1, 2, 3, 4, 5)] == [
+        [1, 2, 6],
+        [3, 12],
+        [],
+        [5],
+        [4, 8],
+    ]
     one = client.get("/api/activities/1/", headers=headers(me)).json
     begin = (base + timedelta(days=3)).isoformat(timespec="seconds")
     assert one["begin_time"] == begin  # naive Beijing time, as both systems store it
@@ -511,6 +518,8 @@ def test_students_and_admins_see_what_the_first_version_held(app, client, old, m
     reasons = {note["reason"] for table in tables.values() for note in table["notes"]}
     assert "more participants than places: kept, and nobody new can join" in reasons
     assert "keywords NULL or empty: extracted from name and description" in reasons
+    boya = {n["reason"]: n["ids"] for n in tables["BUAA_activity"]["notes"] if n["kind"] == "noted"}
+    assert boya == {"a 博雅 activity not ended yet: the next 博雅 import adds its course once more": [12]}
     assert (
         "Skipped (not imported):" in result.output
         and "BUAA_activity: 1 skipped: its owner was not imported (ids 7)" in result.output
@@ -580,7 +589,7 @@ def test_a_second_run_changes_nothing(app, old, tmp_path):
     assert snapshot() == before  # rows and data versions: not even a version bumped
     assert second.exit_code == first.exit_code == 1
     assert sum(table["imported"] for table in report["tables"].values()) == 0
-    assert report["tables"]["BUAA_activity"]["existing"] == 7
+    assert report["tables"]["BUAA_activity"]["existing"] == 8
 
 
 def test_a_later_run_brings_just_the_new_rows(app, old, tmp_path, base):
@@ -687,7 +696,7 @@ def test_recommendations_come_from_the_imported_joins(app, client, old):
     answer = client.get("/api/recommended/3/", headers=headers(student(3))).json
     ids = [item["id"] for item in answer["acts"]]
     # student 3 joined two 运动 activities of 羽毛球协会 (and follows it): its open 运动 one leads
-    assert ids[0] == 6 and set(ids) == {5, 6, 8}
+    assert ids[0] == 6 and set(ids) == {5, 6, 8, 12}
     assert [org["id"] for org in answer["orgs"]] == [2]
 
 

@@ -6,18 +6,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from reedsailing.core.timeutil import now
 from reedsailing.extensions import db
 from reedsailing.models import Activity, Comment, Delivery, Feedback, Notice, Participation
 from reedsailing.models.blocks import BOYA
 from reedsailing.v1import import rules
 from reedsailing.v1import.catalog import EXISTING_ELSEWHERE, NOT_A_TIME, limit, picture, text
-from reedsailing.v1import.report import CHANGED, LEFT_OUT, MERGED, SKIPPED, TableReport
+from reedsailing.v1import.report import CHANGED, LEFT_OUT, MERGED, NOTED, SKIPPED, TableReport
 from reedsailing.v1import.source import UNUSED
 
 if TYPE_CHECKING:
     from reedsailing.v1import.importer import Importer, Planned
 
 UNNAMED_ACTIVITY = "未命名活动"
+# The first version kept no course id, so the 博雅 import cannot know these (docs/switch-over.md).
+UPCOMING_BOYA = "a 博雅 activity not ended yet: the next 博雅 import adds its course once more"
 
 
 def _ref(imp: "Importer", table: str, value: Any) -> int | None:
@@ -40,6 +43,7 @@ def activities(imp: "Importer") -> None:
     ours = dict(db.session.execute(select(Activity.id, Activity.pub_time)).all())
     imp.act_times = dict(ours)
     joins = _joins_per_activity(imp)
+    moment = now()
     ids = imp.ids["activities"] = {}
     planned: list[Planned] = []
     for old_id, row in imp.rows("BUAA_activity", report):
@@ -64,6 +68,8 @@ def activities(imp: "Importer") -> None:
             report.note(
                 CHANGED, "a 博雅 activity: owned by the 博雅 system account, as the 博雅 import does", old_id
             )
+            if end >= moment:
+                report.note(NOTED, UPCOMING_BOYA, old_id)
         else:
             owner = _ref(imp, "users", row["owner_id"])
         if block is None or location is None or owner is None:

@@ -8,8 +8,16 @@ from typing import Any
 
 # The kinds of note; MERGED, LEFT_OUT and SKIPPED are outcomes of a row (each old row has
 # exactly one outcome: imported, merged, existing, left out or skipped), CHANGED and
-# ADDED say what a rule did to an imported row or which rows the import added.
-MERGED, LEFT_OUT, SKIPPED, CHANGED, ADDED = "merged", "left out", "skipped", "changed", "added"
+# ADDED say what a rule did to an imported row or which rows the import added, NOTED
+# what an operator should know about an imported row.
+MERGED, LEFT_OUT, SKIPPED, CHANGED, ADDED, NOTED = (
+    "merged",
+    "left out",
+    "skipped",
+    "changed",
+    "added",
+    "noted",
+)
 OUTCOMES = (MERGED, LEFT_OUT, SKIPPED)
 SHOWN_IDS = 12
 
@@ -95,7 +103,7 @@ class Report:
                 )
             )
         for title, kinds in (
-            ("Rules applied", (MERGED, CHANGED, ADDED, LEFT_OUT)),
+            ("Rules applied", (MERGED, CHANGED, ADDED, LEFT_OUT, NOTED)),
             ("Skipped (not imported)", (SKIPPED,)),
         ):
             found = [
