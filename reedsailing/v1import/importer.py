@@ -122,6 +122,7 @@ class Importer:
         try:
             self._check_target()
             self.old = read(self.url, self._read_one)
+            self.report.read_seconds = time.monotonic() - started
             self.report.source = describe(self.url)
             for step in (*catalog.STEPS, *history.STEPS):
                 step(self)

@@ -56,6 +56,7 @@ class Report:
         self.tables: dict[str, TableReport] = {}
         self.error: str | None = None
         self.seconds: float | None = None
+        self.read_seconds: float | None = None  # of `seconds`: reading the old database
 
     def table(self, old: str, new: str) -> TableReport:
         if old not in self.tables:
@@ -120,6 +121,8 @@ class Report:
             ERROR: f"error: {self.error}",
         }
         timing = f" in {self.seconds:.1f} s" if self.seconds is not None else ""
+        if self.seconds is not None and self.read_seconds is not None:
+            timing += f" (reading {self.read_seconds:.1f} s)"
         out += ["", f"import-v1: {verdict[self.exit_code]}{timing} (exit status {self.exit_code})"]
         return out
 
@@ -146,6 +149,7 @@ class Report:
             "exit_status": self.exit_code,
             "error": self.error,
             "seconds": self.seconds,
+            "read_seconds": self.read_seconds,
             "tables": tables,
         }
         return json.dumps(body, ensure_ascii=False, indent=2, default=str)

@@ -187,6 +187,10 @@ def _counters(connection: Connection) -> dict[str, int]:
     by_lower = {table.lower(): table for table in COLUMNS}
     try:
         if connection.dialect.name in ("mysql", "mariadb"):
+            mariadb = getattr(connection.dialect, "is_mariadb", False)
+            if not mariadb and (connection.dialect.server_version_info or (0,)) >= (8,):
+                # MySQL 8 answers cached statistics (a day old) unless told otherwise
+                connection.exec_driver_sql("SET SESSION information_schema_stats_expiry = 0")
             rows = connection.execute(
                 text(
                     "SELECT TABLE_NAME, AUTO_INCREMENT FROM information_schema.TABLES "
