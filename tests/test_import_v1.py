@@ -35,7 +35,8 @@ from reedsailing.models import (
     Participation,
     User,
 )
-from reedsailing.seed import SYSTEM_OPENID
+from reedsailing.seed import SYSTEM_OPENID, seed
+from tests.conftest import wipe_database
 from tests.factories import headers, make_activity
 from tests.support import v1_schema as v1
 from tests.support.v1_schema import OldDatabase, django_hash
@@ -698,6 +699,17 @@ def test_recommendations_come_from_the_imported_joins(app, client, old):
     # student 3 joined two 运动 activities of 羽毛球协会 (and follows it): its open 运动 one leads
     assert ids[0] == 6 and set(ids) == {5, 6, 8, 12}
     assert [org["id"] for org in answer["orgs"]] == [2]
+
+
+def test_seed_may_come_after_the_import(app, old):
+    wipe_database()  # migrated, not seeded: no blocks, categories or system account yet
+    run(app, old)
+    system = db.session.execute(select(User).where(User.openid == SYSTEM_OPENID)).scalar_one()
+    assert system.id > 7 and db.session.get(Activity, 3).owner_id == system.id
+    assert db.session.get(Category, 3).name == "桌游"  # every old category id kept
+    assert seed() == {"blocks": 0, "categories": 6, "system_user": 0}
+    db.session.commit()
+    assert db.session.scalar(select(func.min(Category.id)).where(Category.name == "文艺")) > 4
 
 
 def test_new_rows_get_ids_after_the_old_ones(app, old, base):
