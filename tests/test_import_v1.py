@@ -27,6 +27,7 @@ from reedsailing.models import (
     Comment,
     DataVersion,
     Delivery,
+    Feedback,
     Follow,
     Notice,
     Organization,
@@ -767,6 +768,58 @@ def test_bad_old_data_is_reported_never_a_crash(app, old, tmp_path, base):
     assert db.session.get(Comment, 50).score == Decimal("0.0")
     comment_notes = {(n["kind"], n["reason"]): n["ids"] for n in report["tables"]["BUAA_comment"]["notes"]}
     assert comment_notes[("skipped", "pub_time is not a readable time")] == [51]
+
+
+def test_a_row_the_database_refuses_is_skipped_and_the_others_still_come(app, old, tmp_path, base):
+    """What no rule foresaw: the chunk is written again row by row, the refused row is
+    reported with the database's reason (here a constraint this test adds)."""
+    old.insert(v1.userfeedback, [{"id": 3, "content": "boom", "pub_time": base, "user_id": 4}])
+    mysql = db.engine.dialect.name == "mysql"
+    refuse = (
+        "ALTER TABLE feedbacks ADD CONSTRAINT no_boom CHECK (content <> 'boom')"
+        if mysql
+        else "CREATE TRIGGER no_boom BEFORE INSERT ON feedbacks WHEN NEW.content = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'no boom'); END"
+    )
+    db.session.execute(text(refuse))
+    db.session.commit()
+    try:
+        result, report = report_of(app, old, tmp_path)
+    finally:
+        db.session.rollback()
+        db.session.execute(
+            text("ALTER TABLE feedbacks DROP CONSTRAINT no_boom" if mysql else "DROP TRIGGER no_boom")
+        )
+        db.session.commit()
+    assert result.exit_code == 1
+    feedback = report["tables"]["BUAA_userfeedback"]
+    assert (feedback["imported"], feedback["skipped"]) == (1, 2)
+    refused = [n for n in feedback["notes"] if n["reason"].startswith("refused by the database")]
+    assert [n["ids"] for n in refused] == [[3]]
+    assert db.session.scalars(select(Feedback.id)).all() == [1]
+
+
+def test_an_id_here_that_is_another_row_is_not_overwritten(app, old, tmp_path, base):
+    """Imported into a database that is already in use: activity 8 here is not the old 8."""
+    owner = reader()
+    db.session.add(Address(id=900, name="这里", longitude=Decimal("116.3"), latitude=Decimal("39.9")))
+    db.session.add(
+        Activity(
+            id=8,
+            name="这里的活动",
+            begin_time=base,
+            end_time=base,
+            contain=5,
+            owner_id=owner.id,
+            address_id=900,
+            block_id=5,
+        )  # fmt: skip
+    )
+    db.session.commit()
+    _, report = report_of(app, old, tmp_path)
+    notes = {n["reason"]: n["ids"] for n in report["tables"]["BUAA_activity"]["notes"]}
+    assert notes["its id belongs to another activity here"] == [8]
+    assert db.session.get(Activity, 8).name == "这里的活动"
 
 
 def test_not_the_first_versions_database_is_an_error(app, tmp_path):
