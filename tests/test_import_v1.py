@@ -37,6 +37,7 @@ from reedsailing.models import (
     User,
 )
 from reedsailing.seed import SYSTEM_OPENID, seed
+from reedsailing.v1import.importer import Importer, Options
 from tests.conftest import wipe_database
 from tests.factories import headers, make_activity
 from tests.support import v1_schema as v1
@@ -645,6 +646,36 @@ def test_without_a_media_option_pictures_stay_on_the_old_host(app, old, tmp_path
     assert db.session.get(Activity, 1).avatar == f"{OLD_HOST}/{SAMPLE_ACT_PICTURE}"
     notes = {n["reason"]: n["ids"] for n in report["tables"]["BUAA_organization"]["notes"]}
     assert notes["picture left on the old host (no --media-base or --media-from)"] == [1, 2]
+
+
+class Bar:
+    """What tqdm offers the importer; like tqdm, falsy while its total is 0."""
+
+    def __init__(self):
+        self.total, self.n, self.descriptions = 0, 0, []
+
+    def __len__(self):
+        return self.total
+
+    def update(self, rows):
+        self.n += rows
+
+    def set_description(self, text):
+        self.descriptions.append(text)
+
+
+def test_the_progress_bar_counts_every_old_row_once(app, old):
+    bar = Bar()
+
+    def grow(rows):
+        bar.total += rows
+
+    Importer(old.url, Options(dry_run=True), progress=bar, on_read=grow).run()
+    with old.engine.connect() as connection:
+        tables = v1.metadata.sorted_tables
+        rows = sum(connection.execute(select(func.count()).select_from(table)).scalar() for table in tables)
+    assert bar.n == bar.total == rows  # every row of every table, the unused ones too
+    assert "read BUAA_activity" in bar.descriptions and "write activities" in bar.descriptions
 
 
 def test_the_first_version_is_never_written(app, old):

@@ -489,6 +489,7 @@ def admins(imp: "Importer") -> None:
             )
         )
     imp.write(Admin, planned, report, lambda key: None)
+    imp.progress.update(len(imp.old["BUAA_superadmin"]))  # read with auth_user
 
 
 STEPS = (blocks, categories, addresses, users, organizations, managers, follows, applications, admins)

@@ -101,7 +101,7 @@ class Importer:
         self.url = source_url
         self.options = options
         self.unit = unit
-        self.progress = progress or Progress()
+        self.progress = progress if progress is not None else Progress()  # a fresh tqdm is falsy (len 0)
         self.on_read = on_read
         self.report = Report(describe(source_url), options.dry_run)
         self.media = Media(options.media_base, options.media_from, options.dry_run)

@@ -171,6 +171,8 @@ def _read_all(connection: Connection, on_table: Callable[[str, int], None] | Non
             data.unused[table] = list(
                 connection.execute(text(f"SELECT id FROM {quoted} ORDER BY id")).scalars()
             )
+            if on_table is not None:
+                on_table(table, len(data.unused[table]))
     data.counters = _counters(connection)
     connection.rollback()
     return data
