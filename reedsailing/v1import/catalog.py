@@ -28,7 +28,7 @@ from reedsailing.v1import import rules
 from reedsailing.v1import.report import ADDED, CHANGED, LEFT_OUT, MERGED, SKIPPED, Added, TableReport
 
 if TYPE_CHECKING:
-    from reedsailing.v1import.importer import Importer, Planned
+    from reedsailing.v1import.run import Planned, Run
 
 NOT_A_TIME = "{} is not a readable time"
 # An id here that holds another row than the old one (written here, not imported): the
@@ -48,9 +48,7 @@ def text(value: Any, model: Any, column: str, report: TableReport, old_id: Any) 
     return cleaned
 
 
-def picture(
-    imp: "Importer", value: Any, model: Any, kind: str, owner_id: int, report: TableReport
-) -> str | None:
+def picture(imp: "Run", value: Any, model: Any, kind: str, owner_id: int, report: TableReport) -> str | None:
     url, done = imp.media.convert(rules.as_text(value), kind, owner_id)
     if done is not None:
         report.note(CHANGED, done, owner_id)
@@ -61,7 +59,7 @@ def picture(
 
 
 # ---- blocks, categories, addresses ------------------------------------------------------
-def blocks(imp: "Importer") -> None:
+def blocks(imp: "Run") -> None:
     """Blocks 1-5 are fixed (the app hard-codes ids, names and icons): they keep our
     names. Other blocks are imported, or merged into ours of the same name."""
     report = imp.report.table("BUAA_block", "blocks")
@@ -100,7 +98,7 @@ def blocks(imp: "Importer") -> None:
     imp.write(Block, planned, report, imp.forget_id("blocks"))
 
 
-def categories(imp: "Importer") -> None:
+def categories(imp: "Run") -> None:
     """By name: an old category named like one here (the seeded starter categories) is
     that one; the others keep their id when it is free here, else get a new one."""
     report = imp.report.table("BUAA_category", "categories")
@@ -133,7 +131,7 @@ def categories(imp: "Importer") -> None:
     imp.write(Category, planned, report, imp.forget_id("categories"))
 
 
-def addresses(imp: "Importer") -> None:
+def addresses(imp: "Run") -> None:
     report = imp.report.table("BUAA_address", "addresses")
     ours = set(db.session.scalars(select(Address.id)))
     ids = imp.ids["addresses"] = {}
@@ -163,7 +161,7 @@ def addresses(imp: "Importer") -> None:
 
 
 # ---- students ---------------------------------------------------------------------------
-def users(imp: "Importer") -> None:
+def users(imp: "Run") -> None:
     """Students by id; the openid is who they are (the same mini-program's), so an id
     here with another openid, or an openid here under another id, is not theirs."""
     report = imp.report.table("BUAA_wxuser", "users")
@@ -243,7 +241,7 @@ def users(imp: "Importer") -> None:
 
 
 # ---- organizations --------------------------------------------------------------------
-def organizations(imp: "Importer") -> None:
+def organizations(imp: "Run") -> None:
     report = imp.report.table("BUAA_organization", "organizations")
     ours = dict(db.session.execute(select(Organization.id, Organization.create_time)).all())
     names = {
@@ -303,9 +301,7 @@ def organizations(imp: "Importer") -> None:
     imp.write(Organization, planned, report, imp.forget_id("organizations"))
 
 
-def links(
-    imp: "Importer", old_table: str, model: Any, what: str
-) -> tuple[list["Planned"], set[tuple[int, int]]]:
+def links(imp: "Run", old_table: str, model: Any, what: str) -> tuple[list["Planned"], set[tuple[int, int]]]:
     """Manager or follower rows: one per student and organization (the first version's
     races wrote duplicates; the lowest id stays)."""
     report = imp.report.table(old_table, model.__tablename__)
@@ -339,7 +335,7 @@ def links(
     return planned, ours | seen
 
 
-def managers(imp: "Importer") -> None:
+def managers(imp: "Run") -> None:
     """Manager rows, and one for every owner who had none (here the owner is always
     among the managers; the first version's owner transfer did not make one)."""
     planned, present = links(imp, "BUAA_orgmanager", OrgManager, "manager")
@@ -358,12 +354,12 @@ def managers(imp: "Importer") -> None:
     imp.write(OrgManager, planned, report, lambda key: None)
 
 
-def follows(imp: "Importer") -> None:
+def follows(imp: "Run") -> None:
     planned, _present = links(imp, "BUAA_followedorg", Follow, "follow")
     imp.write(Follow, planned, imp.report.table("BUAA_followedorg", "follows"), lambda key: None)
 
 
-def applications(imp: "Importer") -> None:
+def applications(imp: "Run") -> None:
     """Organization applications; a status other than 0/1/2 (nothing checked it) is a
     rejection, and only the oldest pending application of a name holds the name."""
     report = imp.report.table("BUAA_orgapplication", "org_applications")
@@ -432,7 +428,7 @@ def applications(imp: "Importer") -> None:
 
 
 # ---- admins -----------------------------------------------------------------------------
-def admins(imp: "Importer") -> None:
+def admins(imp: "Run") -> None:
     """The console's super admins: an `auth_user` row with its `BUAA_superadmin` row.
     Their Django password hashes are kept: the console checks them and replaces each
     by ours at its first login (core/legacy_passwords.py)."""

@@ -16,18 +16,18 @@ from reedsailing.v1import.report import CHANGED, LEFT_OUT, MERGED, NOTED, SKIPPE
 from reedsailing.v1import.source import UNUSED
 
 if TYPE_CHECKING:
-    from reedsailing.v1import.importer import Importer, Planned
+    from reedsailing.v1import.run import Planned, Run
 
 UNNAMED_ACTIVITY = "未命名活动"
 # The first version kept no course id, so the 博雅 import cannot know these (docs/switch-over.md).
 UPCOMING_BOYA = "a 博雅 activity not ended yet: the next 博雅 import adds its course once more"
 
 
-def _ref(imp: "Importer", table: str, value: Any) -> int | None:
+def _ref(imp: "Run", table: str, value: Any) -> int | None:
     return imp.ids.get(table, {}).get(rules.as_id(value) or 0)
 
 
-def _joins_per_activity(imp: "Importer") -> Counter[int]:
+def _joins_per_activity(imp: "Run") -> Counter[int]:
     """Old activity id -> its distinct participants that were imported (the joined_count
     an imported activity starts with)."""
     pairs = set()
@@ -38,7 +38,7 @@ def _joins_per_activity(imp: "Importer") -> Counter[int]:
     return Counter(act for act, _ in pairs)
 
 
-def activities(imp: "Importer") -> None:
+def activities(imp: "Run") -> None:
     report = imp.report.table("BUAA_activity", "activities")
     ours = dict(db.session.execute(select(Activity.id, Activity.pub_time)).all())
     imp.act_times = dict(ours)
@@ -131,9 +131,7 @@ def activities(imp: "Importer") -> None:
     imp.write(Activity, planned, report, imp.forget_id("activities"))
 
 
-def _optional(
-    imp: "Importer", table: str, value: Any, report: TableReport, old_id: int, what: str
-) -> int | None:
+def _optional(imp: "Run", table: str, value: Any, report: TableReport, old_id: int, what: str) -> int | None:
     """A nullable reference: NULL (noted) when the row it names was not imported."""
     if rules.as_id(value) is None:
         return None
@@ -150,7 +148,7 @@ def _extract(name: str, description: str | None) -> str:
     return extract_keywords(name, description)
 
 
-def participations(imp: "Importer") -> None:
+def participations(imp: "Run") -> None:
     """Joins, one per student and activity (duplicates merged, the lowest id stays).
     The first version kept no join time: an imported join carries the activity's
     publication time. Over-capacity activities keep all their participants."""
@@ -183,7 +181,7 @@ def participations(imp: "Importer") -> None:
     imp.write(Participation, planned, report, lambda key: None)
 
 
-def _free_id(imp: "Importer", table: str, old_id: int, taken: set[int], report: TableReport) -> int:
+def _free_id(imp: "Run", table: str, old_id: int, taken: set[int], report: TableReport) -> int:
     new_id = old_id
     if old_id in taken:
         new_id = imp.allocate(table, taken)
@@ -192,7 +190,7 @@ def _free_id(imp: "Importer", table: str, old_id: int, taken: set[int], report: 
     return new_id
 
 
-def comments(imp: "Importer") -> None:
+def comments(imp: "Run") -> None:
     """One comment per student and activity, as the new system allows: of several, the
     newest (latest pub_time, then highest id) stays. Scores go into the app's range."""
     report = imp.report.table("BUAA_comment", "comments")
@@ -249,7 +247,7 @@ def comments(imp: "Importer") -> None:
     imp.write(Comment, planned, report, lambda key: None)
 
 
-def feedback(imp: "Importer") -> None:
+def feedback(imp: "Run") -> None:
     report = imp.report.table("BUAA_userfeedback", "feedbacks")
     ours = dict(db.session.execute(select(Feedback.id, Feedback.pub_time)).all())
     planned: list[Planned] = []
@@ -276,7 +274,7 @@ def feedback(imp: "Importer") -> None:
     imp.write(Feedback, planned, report, lambda key: None)
 
 
-def notices(imp: "Importer") -> None:
+def notices(imp: "Run") -> None:
     """Notices with their texts as sent (types 1-10 mean the same here). A link to an
     activity or organization that was not imported is NULL, as after a deletion here."""
     report = imp.report.table("BUAA_notification", "notices")
@@ -316,7 +314,7 @@ def notices(imp: "Importer") -> None:
     imp.write(Notice, planned, report, imp.forget_id("notices"))
 
 
-def deliveries(imp: "Importer") -> None:
+def deliveries(imp: "Run") -> None:
     """One delivery per notice and student, with its read flag; of duplicates the
     lowest id stays, unread when any of them was."""
     report = imp.report.table("BUAA_sentnotif", "deliveries")
@@ -355,7 +353,7 @@ def deliveries(imp: "Importer") -> None:
     imp.write(Delivery, planned, report, lambda key: None)
 
 
-def unused(imp: "Importer") -> None:
+def unused(imp: "Run") -> None:
     """Tables no API of the first version wrote: counted, left out."""
     for table in UNUSED:
         if imp.old.unused.get(table):
