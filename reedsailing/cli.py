@@ -12,6 +12,7 @@ from reedsailing.demo.cli import demo_data_command
 from reedsailing.ops.cli import doctor_command, openapi_command
 from reedsailing.organizations import cli as organizations_cli
 from reedsailing.scheduler.cli import scheduler_command
+from reedsailing.v1import.cli import import_v1_command
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(organizations_cli.orgs_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(import_v1_command)
 
 
 @click.command("seed")

@@ -44,6 +44,9 @@ def authenticate(username: str, password: str) -> Admin:
         )
         ratelimit.count_failure()
         raise admin_login_refused()
+    if admin.password_needs_rehash:  # the first version's Django hash: ours from now on
+        admin.set_password(password)
+        db.session.flush()
     return admin
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from reedsailing.core.legacy_passwords import check_django_password, is_django_hash
 from reedsailing.core.timeutil import now
 from reedsailing.extensions import Model
 
@@ -26,4 +27,14 @@ class Admin(Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password):
-        return check_password_hash(self.password_hash, password)
+        if is_django_hash(self.password_hash):  # imported from the first version (import-v1)
+            return check_django_password(password, self.password_hash)
+        try:
+            return check_password_hash(self.password_hash, password)
+        except ValueError:  # a format nobody can check (an imported unusable password)
+            return False
+
+    @property
+    def password_needs_rehash(self):
+        """True while the password is still the first version's Django hash."""
+        return is_django_hash(self.password_hash)
