@@ -18,7 +18,6 @@ from reedsailing.models import CanceledActivity, FeedToken
 from reedsailing.security import auth
 from tests.acts_support import fmt
 from tests.factories import headers, join, make_activity, make_address, make_category, make_org, make_user
-from tests.support.server import ServerProcess
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -184,20 +183,6 @@ def test_the_feeds_are_in_the_api_document(client):
 
 
 # ---- rotations racing (audit item 8a) ------------------------------------------------
-
-
-@pytest.fixture
-def server(app):
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri in ("sqlite://", "sqlite:///:memory:"):
-        pytest.skip("needs a database file or server shared with the server process")
-    process = ServerProcess(
-        {"DATABASE_URL": uri, "SECRET_KEY": app.config["SECRET_KEY"], "REDIS_URL": ""}
-    ).start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 @pytest.mark.slow
