@@ -248,6 +248,7 @@ def test_a_hung_redis_costs_one_timeout_per_pause_not_two_per_request(client, ap
         assert silent.accepted == 2
 
 
+@pytest.mark.slow  # starts a redis-server
 def test_a_full_redis_is_not_paused(client, app, campus, full_redis, monkeypatch):
     """OOM is an answer, not an outage: reads keep asking Redis (and hit what it holds)."""
     monkeypatch.setitem(app.config, "REDIS_URL", full_redis)

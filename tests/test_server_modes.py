@@ -149,7 +149,8 @@ def test_a_long_url_gets_the_apis_json_414_from_python_wsgi_py(mode, reaches, re
     site lets through reaches the app in every mode."""
     from reedsailing.core.errors import DEFAULT_DETAILS
 
-    server = ServerProcess({"DATABASE_URL": database_url, "REDIS_URL": ""}, async_mode=mode).start(timeout=60)
+    env = {"DATABASE_URL": database_url, "REDIS_URL": "", "SECRET_KEY": "long-url-test"}
+    server = ServerProcess(env, async_mode=mode).start(timeout=60)
     try:
         allowed = requests.get(f"{server.url}/api/health/?q={'a' * reaches}", timeout=10)
         assert allowed.status_code == 200 and allowed.json()["database"] == "ok"
