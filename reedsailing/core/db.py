@@ -112,7 +112,7 @@ def commit_at_the_boundary(view: Callable[..., Any]) -> Callable[..., Any]:
                     )
                     continue
                 raise
-            return answer  # a read only: the teardown ends its transaction
+            return answer  # after a read, the teardown ends its transaction
         raise AssertionError("unreachable")  # the second attempt answers or raises
 
     return unit

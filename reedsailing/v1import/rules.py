@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from reedsailing.activities.services.keywords import stored_keywords
 from reedsailing.core.timeutil import BEIJING
 
 MIN_YEAR, MAX_YEAR = 1000, 9999  # what a MariaDB DATETIME holds
@@ -118,15 +119,7 @@ def coordinate(value: Any, limit: int) -> Decimal | None:
 def keywords(text: str | None, limit: int) -> str:
     """Stored jieba keywords as the new system keeps them: lowercase, each once, single
     spaces, whole words within `limit` characters."""
-    words: list[str] = []
-    for word in (text or "").lower().split():
-        if word not in words:
-            words.append(word)
-    joined = " ".join(words)
-    while len(joined) > limit and words:
-        words.pop()
-        joined = " ".join(words)
-    return joined
+    return stored_keywords((text or "").split(), limit)
 
 
 def email(value: Any, limit: int) -> str | None:

@@ -2,6 +2,7 @@
 (`Activity.keywords`), so recommendations never parse text at request time."""
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 MAX_KEYWORDS = 8
@@ -14,15 +15,21 @@ def extract_keywords(name: str | None, description: str | None = None) -> str:
     if not text:
         return ""
     tags = _analyse().extract_tags(text[:5000], topK=MAX_KEYWORDS)
-    words = []
-    for tag in tags:
-        word = tag.strip().lower()
-        if word and word not in words and " " not in word:
-            words.append(word)
-    joined = " ".join(words)
-    while len(joined) > MAX_LENGTH and words:
-        words.pop()
-        joined = " ".join(words)
+    return stored_keywords((tag.strip() for tag in tags if " " not in tag.strip()), MAX_LENGTH)
+
+
+def stored_keywords(words: Iterable[str], limit: int) -> str:
+    """Keywords as they are stored: lowercase, each once, single spaces, whole words
+    within `limit` characters (new activities and the first version's imported ones)."""
+    kept: list[str] = []
+    for word in words:
+        word = word.lower()
+        if word and word not in kept:
+            kept.append(word)
+    joined = " ".join(kept)
+    while len(joined) > limit and kept:
+        kept.pop()
+        joined = " ".join(kept)
     return joined
 
 
